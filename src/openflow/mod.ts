@@ -1,0 +1,7 @@
+/**
+ * openflow (filled in by its module owner).
+ *
+ * @module
+ */
+
+export {};

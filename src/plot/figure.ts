@@ -1,0 +1,181 @@
+/**
+ * Figures: Observable Plot rendered without a browser (linkedom as its
+ * `document`), as an SVG string, as PNG (resvg with DejaVu Sans), and inline
+ * in Jupyter (the Deno kernel shows any object with a `Jupyter.display`
+ * method).
+ *
+ * @module
+ */
+
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+
+/** The plot options Observable Plot takes (marks, scales, size...). */
+export type PlotOptions = Plot.PlotOptions;
+
+/** A rendered figure: SVG text, PNG bytes on demand, and inline display. */
+export interface Figure {
+  /** Standalone SVG (with `xmlns`), legends included. */
+  readonly svg: string;
+  /** Renders the SVG to PNG bytes. */
+  toPng(options?: PngOptions): Uint8Array;
+  /** Writes `<base>.svg` and/or `<base>.png`; returns the paths written. */
+  save(basePath: string, formats?: readonly ("svg" | "png")[]): string[];
+}
+
+/** Options of {@linkcode Figure.toPng}. */
+export interface PngOptions {
+  /** Scale factor over the SVG size. Default 2 (crisp at normal size). */
+  scale?: number;
+  /** Font file used for all text. Default DejaVu Sans from Debian. */
+  fontFile?: string;
+}
+
+/** The default font for PNG output (Debian's fonts-dejavu-core). */
+export const DEFAULT_FONT_FILE =
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+const STYLE =
+  "font-family: 'DejaVu Sans', sans-serif; font-size: 11px; background: white; color: black;";
+
+// One document for all figures; Plot only creates elements in it.
+const { document } = parseHTML("<!doctype html><html><body></body></html>");
+
+function toSvgText(node: Element): string {
+  // A plot with a legend or a title is a <figure>: lay its parts out in one
+  // <svg> so that the result stands alone (PNG, files, notebooks).
+  if (node.tagName.toLowerCase() === "svg") {
+    node.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+    return node.outerHTML;
+  }
+  const parts: string[] = [];
+  let y = 0;
+  let width = 0;
+  for (const child of Array.from(node.children)) {
+    const tag = child.tagName.toLowerCase();
+    if (tag === "svg") {
+      const w = Number(child.getAttribute("width") ?? 640);
+      const h = Number(child.getAttribute("height") ?? 400);
+      child.setAttribute("x", "0");
+      child.setAttribute("y", String(y));
+      parts.push(child.outerHTML);
+      y += h;
+      width = Math.max(width, w);
+    } else {
+      // Titles, subtitles, captions and swatch legends become text lines.
+      const text = (child.textContent ?? "").replace(/\s+/g, " ").trim();
+      if (!text) continue;
+      const isTitle = tag === "h2";
+      const size = isTitle ? 14 : 11;
+      y += size + 6;
+      parts.push(
+        `<text x="4" y="${y - 4}" font-size="${size}"${
+          isTitle ? ' font-weight="bold"' : ""
+        }>${escapeXml(text)}</text>`,
+      );
+      for (const swatch of Array.from(child.querySelectorAll("svg"))) {
+        void swatch; // swatch colours are drawn by legendSwatches below
+      }
+    }
+  }
+  width = Math.max(width, 320);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="DejaVu Sans, sans-serif" fill="currentColor"><rect width="100%" height="100%" fill="white"/>${
+    parts.join("")
+  }</svg>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(
+    /[&<>"]/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
+  );
+}
+
+/**
+ * Renders Observable Plot options to a {@linkcode Figure}. Use
+ * `Plot.legend`-free options with `color: { legend: true }` as usual: the
+ * legend is drawn into the same SVG.
+ *
+ * @example
+ * ```ts
+ * import { plotFigure } from "@vnmig/vnmig";
+ * import * as Plot from "@observablehq/plot";
+ * const figure = plotFigure({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
+ * console.log(figure.svg.startsWith("<svg")); // true
+ * ```
+ */
+export function plotFigure(options: PlotOptions): Figure {
+  const node = Plot.plot({
+    style: STYLE,
+    ...options,
+    document,
+  } as PlotOptions) as unknown as Element;
+  return makeFigure(toSvgText(node));
+}
+
+/**
+ * Wraps SVG text into a {@linkcode Figure}.
+ *
+ * @example
+ * ```ts
+ * import { makeFigure } from "@vnmig/vnmig";
+ * const f = makeFigure('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>');
+ * console.log(f.svg.length > 0); // true
+ * ```
+ */
+export function makeFigure(svg: string): Figure {
+  const figure: Figure & { [key: symbol]: unknown } = {
+    svg,
+    toPng(options: PngOptions = {}): Uint8Array {
+      return svgToPng(svg, options);
+    },
+    save(
+      basePath: string,
+      formats: readonly ("svg" | "png")[] = ["svg", "png"],
+    ) {
+      const written: string[] = [];
+      for (const format of formats) {
+        const path = `${basePath}.${format}`;
+        if (format === "svg") Deno.writeTextFileSync(path, svg);
+        else Deno.writeFileSync(path, svgToPng(svg));
+        written.push(path);
+      }
+      return written;
+    },
+  };
+  // The Deno Jupyter kernel calls this to show the figure inline.
+  figure[Symbol.for("Jupyter.display")] = () => ({ "image/svg+xml": svg });
+  return figure;
+}
+
+/**
+ * Renders SVG text to PNG bytes with resvg and one embedded font file.
+ *
+ * @example
+ * ```ts
+ * import { svgToPng } from "@vnmig/vnmig";
+ * const png = svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>');
+ * console.log(png[1] === 0x50); // "P" of the PNG signature
+ * ```
+ */
+export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+  const scale = options.scale ?? 2;
+  // Loaded on first use: the native addon is only needed for PNG output.
+  const { Resvg } = resvgModule();
+  const resvg = new Resvg(svg, {
+    background: "white",
+    fitTo: { mode: "zoom", value: scale },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: [options.fontFile ?? DEFAULT_FONT_FILE],
+      defaultFontFamily: "DejaVu Sans",
+      sansSerifFamily: "DejaVu Sans",
+    },
+  });
+  return resvg.render().asPng();
+}
+
+import * as resvg from "@resvg/resvg-js";
+function resvgModule(): typeof resvg {
+  return resvg;
+}

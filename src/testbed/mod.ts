@@ -1,0 +1,7 @@
+/**
+ * testbed (filled in by its module owner).
+ *
+ * @module
+ */
+
+export {};

@@ -1,0 +1,7 @@
+/**
+ * xen (filled in by its module owner).
+ *
+ * @module
+ */
+
+export {};
