@@ -1,7 +1,9 @@
 /**
- * xen (filled in by its module owner).
+ * Xen live migration of virtual routers: the pre-copy engine, its dirty-page
+ * model and closed form, and the standard (router-in-the-VM) mechanism.
  *
  * @module
  */
 
-export {};
+export * from "./dirty_model.ts";
+export * from "./precopy.ts";
