@@ -1,0 +1,16 @@
+/**
+ * Figures: Observable Plot rendered to SVG and PNG without a browser, shown
+ * inline in Jupyter.
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_FONT_FILE,
+  type Figure,
+  makeFigure,
+  plotFigure,
+  type PlotOptions,
+  type PngOptions,
+  svgToPng,
+} from "./figure.ts";
