@@ -7,3 +7,6 @@
 
 export * from "./dirty_model.ts";
 export * from "./precopy.ts";
+export * from "./closed_form.ts";
+export * from "./paper_profile.ts";
+export * from "./standard.ts";

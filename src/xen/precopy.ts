@@ -139,6 +139,8 @@ export interface PrecopyResult {
   readonly stopAndCopyBufferPages: number;
   /** All bytes sent (pages, overhead, state). */
   readonly totalBytesSent: number;
+  /** Trigger to the start of round 1, s. */
+  readonly setupSeconds: number;
   /** Trigger to suspension (setup + iterative rounds), s. */
   readonly iterativeSeconds: number;
   /** Stop-and-copy transfer, s. */
@@ -323,6 +325,7 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
     stopAndCopyPages,
     stopAndCopyBufferPages: bufferPages,
     totalBytesSent: (totalSent * p.pageBits + stopBits) / 8,
+    setupSeconds: p.setupSeconds,
     iterativeSeconds: t,
     stopAndCopySeconds,
     downtimeSeconds,
