@@ -9,6 +9,7 @@
 
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import { Resvg } from "@resvg/resvg-js";
 
 /** The plot options Observable Plot takes (marks, scales, size...). */
 export type PlotOptions = Plot.PlotOptions;
@@ -35,53 +36,75 @@ export interface PngOptions {
 export const DEFAULT_FONT_FILE =
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-const STYLE =
-  "font-family: 'DejaVu Sans', sans-serif; font-size: 11px; background: white; color: black;";
-
 // One document for all figures; Plot only creates elements in it.
 const { document } = parseHTML("<!doctype html><html><body></body></html>");
 
 function toSvgText(node: Element): string {
-  // A plot with a legend or a title is a <figure>: lay its parts out in one
-  // <svg> so that the result stands alone (PNG, files, notebooks).
   if (node.tagName.toLowerCase() === "svg") {
     node.setAttribute("xmlns", "http://www.w3.org/2000/svg");
     return node.outerHTML;
   }
+  // A plot with a title or a legend is an HTML <figure>: lay its parts out
+  // in one <svg> so that the result stands alone (PNG, files, notebooks).
+  const plot = Array.from(node.children).find((c) =>
+    c.tagName.toLowerCase() === "svg"
+  );
+  const width = Number(plot?.getAttribute("width") ?? 640);
   const parts: string[] = [];
   let y = 0;
-  let width = 0;
   for (const child of Array.from(node.children)) {
     const tag = child.tagName.toLowerCase();
     if (tag === "svg") {
-      const w = Number(child.getAttribute("width") ?? 640);
-      const h = Number(child.getAttribute("height") ?? 400);
-      child.setAttribute("x", "0");
       child.setAttribute("y", String(y));
       parts.push(child.outerHTML);
-      y += h;
-      width = Math.max(width, w);
+      y += Number(child.getAttribute("height") ?? 400);
+    } else if (tag === "div") {
+      y = swatches(child, parts, y, width);
     } else {
-      // Titles, subtitles, captions and swatch legends become text lines.
       const text = (child.textContent ?? "").replace(/\s+/g, " ").trim();
       if (!text) continue;
-      const isTitle = tag === "h2";
-      const size = isTitle ? 14 : 11;
+      const size = tag === "h2" ? 15 : tag === "h3" ? 12 : 11;
       y += size + 6;
       parts.push(
         `<text x="4" y="${y - 4}" font-size="${size}"${
-          isTitle ? ' font-weight="bold"' : ""
-        }>${escapeXml(text)}</text>`,
+          tag === "h2" ? ' font-weight="bold"' : ""
+        }${tag === "h3" ? ' fill="#555"' : ""}>${escapeXml(text)}</text>`,
       );
-      for (const swatch of Array.from(child.querySelectorAll("svg"))) {
-        void swatch; // swatch colours are drawn by legendSwatches below
-      }
     }
   }
-  width = Math.max(width, 320);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="DejaVu Sans, sans-serif" fill="currentColor"><rect width="100%" height="100%" fill="white"/>${
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="DejaVu Sans, sans-serif" font-size="10"><rect width="100%" height="100%" fill="white"/>${
     parts.join("")
   }</svg>`;
+}
+
+// Draws Plot's HTML swatch legend as SVG squares and labels, wrapping lines.
+function swatches(
+  div: Element,
+  parts: string[],
+  top: number,
+  width: number,
+): number {
+  const items = Array.from(div.querySelectorAll("span")).map((span) => ({
+    color: span.querySelector("svg")?.getAttribute("fill") ?? "black",
+    label: (span.textContent ?? "").trim(),
+  }));
+  if (items.length === 0) return top;
+  let x = 4;
+  let y = top + 6;
+  for (const { color, label } of items) {
+    const itemWidth = 22 + label.length * 6.5 + 14;
+    if (x + itemWidth > width && x > 4) {
+      x = 4;
+      y += 20;
+    }
+    parts.push(
+      `<rect x="${x}" y="${y}" width="12" height="12" fill="${color}"/><text x="${
+        x + 17
+      }" y="${y + 10}" font-size="11">${escapeXml(label)}</text>`,
+    );
+    x += itemWidth;
+  }
+  return y + 20;
 }
 
 function escapeXml(text: string): string {
@@ -106,7 +129,6 @@ function escapeXml(text: string): string {
  */
 export function plotFigure(options: PlotOptions): Figure {
   const node = Plot.plot({
-    style: STYLE,
     ...options,
     document,
   } as PlotOptions) as unknown as Element;
@@ -160,8 +182,6 @@ export function makeFigure(svg: string): Figure {
  */
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
-  // Loaded on first use: the native addon is only needed for PNG output.
-  const { Resvg } = resvgModule();
   const resvg = new Resvg(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: scale },
@@ -173,9 +193,4 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
     },
   });
   return resvg.render().asPng();
-}
-
-import * as resvg from "@resvg/resvg-js";
-function resvgModule(): typeof resvg {
-  return resvg;
 }

@@ -14,3 +14,9 @@ export {
   type PngOptions,
   svgToPng,
 } from "./figure.ts";
+export {
+  timelineFigure,
+  type TimelineFigureOptions,
+  type TimelineRow,
+  timelineRows,
+} from "./timeline.ts";
