@@ -1,7 +1,80 @@
 /**
- * openflow (filled in by its module owner).
+ * OpenFlow flow migration: typed topologies, flows and paths, the paper's
+ * migration algorithm and alternative orderings as explicit plans, the
+ * timing of a plan, packet-level consistency (every packet traced hop by hop
+ * with the rule state in force), the paper's testbed, and scaling.
  *
  * @module
  */
 
-export {};
+export type {
+  FlowEntry,
+  FlowMatch,
+  FlowMod,
+  MigrationPlan,
+  PlanPhase,
+} from "./plan_types.ts";
+export {
+  checkTopology,
+  type ControlChannel,
+  type Controller,
+  type Host,
+  type InBandChannelOptions,
+  inBandChannels,
+  indexTopology,
+  type Link,
+  type PortPeer,
+  type PortRef,
+  type Switch,
+  type Topology,
+  topology,
+  type TopologyIndex,
+  type TopologyOptions,
+} from "./topology.ts";
+export {
+  checkFlowPath,
+  entriesWithIndex,
+  type Flow,
+  flow,
+  type FlowOptions,
+  pathEntries,
+  type PathEntryOptions,
+  shortestPath,
+  type ShortestPathOptions,
+} from "./routing.ts";
+export {
+  analyzePathPair,
+  bidirectionalMigrations,
+  type FlowMigration,
+  initialEntries,
+  type Ordering,
+  ORDERINGS,
+  type PathPairAnalysis,
+  planMigration,
+  type PlanOptions,
+} from "./plan.ts";
+export {
+  type CompactPhase,
+  compactPlan,
+  type CompactTiming,
+  compactTiming,
+  type FlowVisorOptions,
+  HARDWARE_SWITCH,
+  type InstallTimeDistribution,
+  type MessageTiming,
+  type MigrationTiming,
+  migrationTiming,
+  PAPER_TESTBED_PROFILE,
+  type PhaseTiming,
+  SOFTWARE_SWITCH,
+  type TimingOptions,
+} from "./timing.ts";
+export {
+  PAPER_NEW_PATH,
+  PAPER_OLD_PATH,
+  paperTestbedInitialEntries,
+  paperTestbedMigrations,
+  type PaperTestbedOptions,
+  paperTestbedPlan,
+  paperTestbedTopology,
+} from "./paper_topology.ts";

@@ -20,6 +20,8 @@ export interface FlowMatch {
   readonly ipProto?: number;
   /** UDP destination port (needs ipProto 17). */
   readonly udpDst?: number;
+  /** VLAN id of a version tag (only the two-phase ordering uses it; absent = any, tagged or not). */
+  readonly vlanVid?: number;
 }
 
 /** One flow entry on one switch: match, priority and an output port. */
@@ -34,6 +36,10 @@ export interface FlowEntry {
   readonly outPort: number;
   /** The flow this entry serves (e.g. "client->server"). */
   readonly flowId: string;
+  /** Push a VLAN tag (if none) and set its id before output (two-phase ordering only). */
+  readonly setVlanVid?: number;
+  /** Strip the VLAN tag before output (two-phase ordering only). */
+  readonly popVlan?: boolean;
 }
 
 /** A flow-table change sent by the controller to one switch. */

@@ -1,0 +1,187 @@
+/**
+ * The paper's OpenFlow testbed (its Fig. 4(b)), reconstructed from its text.
+ *
+ * What the text says: a client and a server exchange UDP traffic; in the
+ * Xen scenario the traffic crosses a virtual router on Physical Node A that
+ * is migrated to Physical Node B; "in the OpenFlow scenario, the two physical
+ * machines with Xen are replaced by OpenFlow switches"; a NOX application
+ * creates a flow from client to server and back; migration moves the flows
+ * from the old to the new path; and "the controller reaches all the switches
+ * with two hops at the most".
+ *
+ * The reconstruction: the two machines become switches s2 (old path, was
+ * Node A) and s3 (new path, was Node B). The client and the server hang off
+ * two edge switches, s1 and s4, which must be OpenFlow switches too, or no
+ * flow could be moved between s2 and s3. So there are two alternative paths,
+ * s1-s2-s4 (old) and s1-s3-s4 (new). The controller is attached to the two
+ * edge switches (1 hop) and reaches s2 and s3 through them (2 hops): every
+ * switch within two hops, as the text says.
+ *
+ * Port numbers: on every switch port 1 faces the host or the client side;
+ * s1: 1 client, 2 s2, 3 s3; s2 and s3: 1 s1, 2 s4; s4: 1 server, 2 s2, 3 s3.
+ *
+ * @module
+ */
+
+import type { MigrationPlan } from "./plan_types.ts";
+import type { FlowEntry } from "./plan_types.ts";
+import { type Flow, flow } from "./routing.ts";
+import {
+  inBandChannels,
+  type Link,
+  type Switch,
+  type Topology,
+  topology,
+} from "./topology.ts";
+import {
+  bidirectionalMigrations,
+  type FlowMigration,
+  initialEntries,
+  type Ordering,
+  planMigration,
+  type PlanOptions,
+} from "./plan.ts";
+import { PAPER_TESTBED_PROFILE } from "./timing.ts";
+
+/** Options of {@linkcode paperTestbedTopology}. */
+export interface PaperTestbedOptions {
+  /** One-way latency of every data link, seconds. Default 0.00005 (a LAN hop). */
+  linkLatencySeconds?: number;
+  /** Bandwidth of every link, bits per second. Default 1e8 (100 Mb/s Ethernet). */
+  linkBitsPerSecond?: number;
+  /** One-way control-channel latency per hop, seconds. Default {@linkcode PAPER_TESTBED_PROFILE}.controlHopLatencySeconds. */
+  controlHopLatencySeconds?: number;
+}
+
+/**
+ * The paper's testbed topology: client - s1 - {s2 | s3} - s4 - server, with
+ * the controller attached to s1 and s4 (see the module doc for how it was
+ * reconstructed).
+ *
+ * @example
+ * ```ts
+ * import { paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * console.log(net.controller.channels.map((c) => c.hops)); // [1, 2, 2, 1]
+ * ```
+ */
+export function paperTestbedTopology(
+  options: PaperTestbedOptions = {},
+): Topology {
+  const latencySeconds = options.linkLatencySeconds ?? 0.00005;
+  const bitsPerSecond = options.linkBitsPerSecond ?? 1e8;
+  const switches: Switch[] = [
+    { id: "s1", ports: [1, 2, 3] },
+    { id: "s2", ports: [1, 2] },
+    { id: "s3", ports: [1, 2] },
+    { id: "s4", ports: [1, 2, 3] },
+  ];
+  const link = (a: string, pa: number, b: string, pb: number): Link => ({
+    a: { switchId: a, port: pa },
+    b: { switchId: b, port: pb },
+    latencySeconds,
+    bitsPerSecond,
+  });
+  const links = [
+    link("s1", 2, "s2", 1),
+    link("s1", 3, "s3", 1),
+    link("s2", 2, "s4", 2),
+    link("s3", 2, "s4", 3),
+  ];
+  return topology({
+    switches,
+    links,
+    hosts: [
+      {
+        id: "client",
+        ipv4: "10.0.0.1",
+        switchId: "s1",
+        port: 1,
+        latencySeconds,
+        bitsPerSecond,
+      },
+      {
+        id: "server",
+        ipv4: "10.0.0.2",
+        switchId: "s4",
+        port: 1,
+        latencySeconds,
+        bitsPerSecond,
+      },
+    ],
+    controller: {
+      id: "controller",
+      channels: inBandChannels(switches, links, {
+        attachedTo: ["s1", "s4"],
+        perHopLatencySeconds: options.controlHopLatencySeconds ??
+          PAPER_TESTBED_PROFILE.controlHopLatencySeconds,
+      }),
+    },
+  });
+}
+
+/** The old path (through s2, the former Physical Node A), client to server. */
+export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
+/** The new path (through s3, the former Physical Node B), client to server. */
+export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
+
+/**
+ * The paper's two flows (client->server and server->client) with their old
+ * and new paths on {@linkcode paperTestbedTopology}.
+ *
+ * @example
+ * ```ts
+ * import { paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig";
+ * const m = paperTestbedMigrations(paperTestbedTopology());
+ * console.log(m.map((x) => x.flow.id)); // ["client->server", "server->client"]
+ * ```
+ */
+export function paperTestbedMigrations(net: Topology): FlowMigration[] {
+  const forward: Flow = flow(net, "client", "server");
+  const backward: Flow = flow(net, "server", "client");
+  return bidirectionalMigrations(
+    forward,
+    backward,
+    PAPER_OLD_PATH,
+    PAPER_NEW_PATH,
+  );
+}
+
+/**
+ * The entries installed before the migration on the paper testbed: both
+ * flows over the old path (what the NOX application sets up at start).
+ *
+ * @example
+ * ```ts
+ * import { paperTestbedInitialEntries, paperTestbedTopology } from "@vnmig/vnmig";
+ * console.log(paperTestbedInitialEntries(paperTestbedTopology()).length); // 6
+ * ```
+ */
+export function paperTestbedInitialEntries(
+  net: Topology,
+  options: Pick<PlanOptions, "matchInPort"> = {},
+): FlowEntry[] {
+  return initialEntries(net, paperTestbedMigrations(net), options);
+}
+
+/**
+ * The migration plan on the paper testbed for an ordering (default the
+ * paper's).
+ *
+ * @example
+ * ```ts
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * const plan = paperTestbedPlan(paperTestbedTopology());
+ * console.log(plan.phases.map((p) => p.name)); // ["install new path", "redirect s1, s4", "delete old path"]
+ * ```
+ */
+export function paperTestbedPlan(
+  net: Topology,
+  ordering: Ordering = "paper",
+  options: Omit<PlanOptions, "ordering"> = {},
+): MigrationPlan {
+  return planMigration(net, paperTestbedMigrations(net), {
+    ...options,
+    ordering,
+  });
+}
