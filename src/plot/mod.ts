@@ -20,3 +20,11 @@ export {
   type TimelineRow,
   timelineRows,
 } from "./timeline.ts";
+export {
+  SERIES_COLORS,
+  summarize,
+  type SummaryColumns,
+  type SummaryRow,
+  sweepFigure,
+  type SweepFigureOptions,
+} from "./sweep_figure.ts";

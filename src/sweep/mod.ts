@@ -15,3 +15,11 @@ export {
   type SweepRow,
 } from "./sweep.ts";
 export { toCsv } from "./csv.ts";
+export {
+  notebookProgress,
+  progressBar,
+  type ProgressCallback,
+  stderrProgress,
+  sweepAsync,
+  type SweepAsyncOptions,
+} from "./progress.ts";

@@ -116,7 +116,7 @@ export function flattenRow(value: object, prefix = ""): SweepRow {
  */
 export function sweep<P extends Record<string, Scalar>>(
   grid: ParameterGrid<P>,
-  model: (parameters: RunParameters<P>) => object,
+  model: (parameters: RunParameters<NoInfer<P>>) => object,
   options: SweepOptions = {},
 ): SweepRow[] {
   const repetitions = options.repetitions ?? 1;

@@ -1,0 +1,155 @@
+/**
+ * Progress for long sweeps: a bar on stderr for command lines, and a single
+ * display updated in place for Jupyter notebooks.
+ *
+ * @module
+ */
+
+import {
+  gridPoints,
+  type ParameterGrid,
+  type RunParameters,
+  type Scalar,
+  sweep,
+  type SweepOptions,
+  type SweepRow,
+} from "./sweep.ts";
+
+/** A progress callback: runs done, runs in all. */
+export type ProgressCallback = (done: number, total: number) => void;
+
+/**
+ * The text of a progress bar.
+ *
+ * @example
+ * ```ts
+ * import { progressBar } from "@vnmig/vnmig";
+ * console.log(progressBar(5, 10, 10)); // "[#####.....]  50% 5/10"
+ * ```
+ */
+export function progressBar(done: number, total: number, width = 30): string {
+  const fraction = total > 0 ? Math.min(1, done / total) : 1;
+  const filled = Math.round(fraction * width);
+  const percent = String(Math.round(fraction * 100)).padStart(3);
+  return `[${"#".repeat(filled)}${
+    ".".repeat(width - filled)
+  }] ${percent}% ${done}/${total}`;
+}
+
+/**
+ * A progress callback that redraws one line on stderr (at most every
+ * `intervalMilliseconds`, and always at the end).
+ *
+ * @example
+ * ```ts
+ * import { stderrProgress, sweep } from "@vnmig/vnmig";
+ * sweep({ x: [1, 2, 3] }, ({ x }) => ({ y: x * x }), { onProgress: stderrProgress("squares") });
+ * ```
+ */
+export function stderrProgress(
+  label: string,
+  intervalMilliseconds = 100,
+): ProgressCallback {
+  const encoder = new TextEncoder();
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < intervalMilliseconds) return;
+    last = now;
+    const end = done >= total ? "\n" : "";
+    Deno.stderr.writeSync(
+      encoder.encode(`\r${label} ${progressBar(done, total)}${end}`),
+    );
+  };
+}
+
+/** Whether this code runs inside the Deno Jupyter kernel. */
+function inJupyter(): boolean {
+  // deno-lint-ignore no-explicit-any
+  const jupyter = (Deno as any).jupyter;
+  return typeof jupyter?.display === "function" &&
+    typeof jupyter?.broadcast === "function";
+}
+
+let displayCounter = 0;
+
+/**
+ * A progress callback for notebooks: one display, updated in place. Outside
+ * Jupyter it does nothing. Use it with {@linkcode sweepAsync}, which lets
+ * the kernel send the updates while the sweep runs.
+ *
+ * @example
+ * ```ts
+ * import { notebookProgress, sweepAsync } from "@vnmig/vnmig";
+ * const rows = await sweepAsync({ x: [1, 2] }, ({ x }) => ({ y: 2 * x }), {
+ *   onProgress: notebookProgress("doubling"),
+ * });
+ * console.log(rows.length); // 2
+ * ```
+ */
+export function notebookProgress(
+  label: string,
+  intervalMilliseconds = 200,
+): ProgressCallback {
+  if (!inJupyter()) return () => {};
+  const id = `vnmig-progress-${Date.now()}-${displayCounter++}`;
+  let started = false;
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (started && done < total && now - last < intervalMilliseconds) return;
+    last = now;
+    // deno-lint-ignore no-explicit-any
+    const jupyter = (Deno as any).jupyter;
+    void jupyter.display(
+      { "text/plain": `${label} ${progressBar(done, total)}` },
+      { raw: true, display_id: id, update: started },
+    );
+    started = true;
+  };
+}
+
+/** Options of {@linkcode sweepAsync}. */
+export interface SweepAsyncOptions extends SweepOptions {
+  /** Yield to the event loop after this much work. Default 50 ms. */
+  sliceMilliseconds?: number;
+}
+
+/**
+ * {@linkcode sweep}, but yielding to the event loop every few milliseconds,
+ * so that a notebook's progress display updates while it runs. Same rows,
+ * same order, same seeds.
+ *
+ * @example
+ * ```ts
+ * import { sweepAsync } from "@vnmig/vnmig";
+ * const rows = await sweepAsync({ a: [1, 2, 3] }, ({ a }) => ({ b: a + 1 }));
+ * console.log(rows.map((r) => r.b)); // [2, 3, 4]
+ * ```
+ */
+export async function sweepAsync<P extends Record<string, Scalar>>(
+  grid: ParameterGrid<P>,
+  model: (parameters: RunParameters<NoInfer<P>>) => object,
+  options: SweepAsyncOptions = {},
+): Promise<SweepRow[]> {
+  const slice = options.sliceMilliseconds ?? 50;
+  const repetitions = options.repetitions ?? 1;
+  const points = gridPoints(grid);
+  const total = points.length * repetitions;
+  const rows: SweepRow[] = [];
+  let sliceStart = performance.now();
+  // One point at a time through the synchronous sweep (same seeds), pausing
+  // at slice boundaries so the kernel can send progress updates.
+  for (const point of points) {
+    const single = Object.fromEntries(
+      Object.entries(point).map(([key, value]) => [key, [value]]),
+    ) as unknown as ParameterGrid<P>;
+    rows.push(...sweep(single, model, { repetitions, seed: options.seed }));
+    options.onProgress?.(rows.length, total);
+    if (performance.now() - sliceStart > slice) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      sliceStart = performance.now();
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import {
+  cbrStream,
+  countFates,
+  deriveSeed,
+  flattenRow,
+  gridPoints,
+  outage,
+  pathElement,
+  progressBar,
+  randomLcg,
+  summarize,
+  sweep,
+  sweepAsync,
+  sweepFigure,
+  toCsv,
+} from "../mod.ts";
+
+Deno.test("gridPoints is the cartesian product, last parameter fastest", () => {
+  assert.deepEqual(gridPoints({ a: [1, 2], b: ["x", "y"] }), [
+    { a: 1, b: "x" },
+    { a: 1, b: "y" },
+    { a: 2, b: "x" },
+    { a: 2, b: "y" },
+  ]);
+  assert.throws(
+    () => gridPoints({ a: [] }),
+    /grid\.a must be a list of at least 1 value; got \[\]/,
+  );
+});
+
+// A small model with randomness: an outage whose length is jittered.
+const model = (
+  { packetsPerSecond, seed }: { packetsPerSecond: number; seed: number },
+) => {
+  const down = 0.5 + 0.1 * randomLcg(seed)();
+  const counts = countFates(
+    cbrStream({ packetsPerSecond, endSeconds: 3 }),
+    [pathElement({ changes: outage(1, 1 + down) })],
+  );
+  return { downSeconds: down, counts };
+};
+
+Deno.test("sweep: one tidy row per run, seeds derived per repetition", () => {
+  const rows = sweep({ packetsPerSecond: [100, 1000] }, model, {
+    repetitions: 3,
+    seed: 9,
+  });
+  assert.equal(rows.length, 6);
+  assert.deepEqual(rows.map((r) => r.repetition), [0, 1, 2, 0, 1, 2]);
+  assert.equal(rows[0].seed, deriveSeed(9, 0));
+  // Common random numbers: repetition r has the same seed at every point.
+  assert.equal(rows[1].seed, rows[4].seed);
+  assert.equal(rows[1].downSeconds, rows[4].downSeconds);
+  assert.ok(typeof rows[0]["counts.lostPackets"] === "number");
+  assert.equal(rows[0]["counts.losses"], undefined); // arrays are left out
+  // Same inputs, same outputs, byte for byte.
+  const again = sweep({ packetsPerSecond: [100, 1000] }, model, {
+    repetitions: 3,
+    seed: 9,
+  });
+  assert.equal(toCsv(again), toCsv(rows));
+  const other = sweep({ packetsPerSecond: [100, 1000] }, model, {
+    repetitions: 3,
+    seed: 10,
+  });
+  assert.notEqual(toCsv(other), toCsv(rows));
+});
+
+Deno.test("sweepAsync gives the same rows as sweep, with progress", async () => {
+  const seen: number[] = [];
+  const rows = await sweepAsync({ packetsPerSecond: [10, 20, 30] }, model, {
+    repetitions: 2,
+    seed: 1,
+    onProgress: (done) => seen.push(done),
+  });
+  assert.equal(
+    toCsv(rows),
+    toCsv(
+      sweep({ packetsPerSecond: [10, 20, 30] }, model, {
+        repetitions: 2,
+        seed: 1,
+      }),
+    ),
+  );
+  assert.deepEqual(seen, [2, 4, 6]);
+});
+
+Deno.test("flattenRow refuses non-finite numbers, naming the column", () => {
+  assert.throws(
+    () => flattenRow({ a: { b: NaN } }),
+    /a\.b must be a finite number; got NaN/,
+  );
+  assert.throws(
+    () => flattenRow({ c: Infinity }),
+    /c must be a finite number; got Infinity/,
+  );
+});
+
+Deno.test("toCsv writes every column in first-seen order", () => {
+  assert.equal(
+    toCsv([{ a: 1, b: "x,y" }, { a: 2, c: true }]),
+    'a,b,c\n1,"x,y",\n2,,true',
+  );
+});
+
+Deno.test("summarize: exact mean and sample standard deviation per group", () => {
+  const rows = [
+    { rate: 10, size: 64, lost: 1 },
+    { rate: 10, size: 64, lost: 3 },
+    { rate: 10, size: 1500, lost: 5 },
+    { rate: 20, size: 64, lost: 7 },
+  ];
+  const s = summarize(rows, { x: "rate", y: "lost", series: "size" });
+  assert.deepEqual(s[0], {
+    x: 10,
+    series: "64",
+    facet: "",
+    mean: 2,
+    sd: Math.SQRT2,
+    min: 1,
+    max: 3,
+    n: 2,
+  });
+  assert.equal(s.length, 3);
+  assert.throws(
+    () => summarize([{ rate: "fast", lost: 1 }], { x: "rate", y: "lost" }),
+    /column "rate" must hold finite numbers; got "fast"/,
+  );
+  const svg =
+    sweepFigure(rows, { x: "rate", y: "lost", series: "size", title: "t" }).svg;
+  assert.ok(svg.includes("<svg") && svg.includes("1500"));
+});
+
+Deno.test("progressBar", () => {
+  assert.equal(progressBar(5, 10, 10), "[#####.....]  50% 5/10");
+  assert.equal(progressBar(0, 0, 4), "[####] 100% 0/0");
+});
