@@ -9,12 +9,7 @@
  * @module
  */
 
-import {
-  assertAtLeast,
-  assertFinite,
-  assertInteger,
-  assertPositive,
-} from "../_validate.ts";
+import { assertFinite, assertInteger, assertPositive } from "../_validate.ts";
 import { randomExponential, randomLcg } from "../random.ts";
 
 /** A constant-bit-rate stream: one packet every `1 / packetsPerSecond` s. */
