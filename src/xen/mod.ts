@@ -10,3 +10,65 @@ export * from "./precopy.ts";
 export * from "./closed_form.ts";
 export * from "./paper_profile.ts";
 export * from "./standard.ts";
+export {
+  type AdjacencySurvival,
+  adjacencySurvival,
+  type BfdOptions,
+  bfdTimers,
+  type ControlFlow,
+  type ControlFlowFates,
+  controlFlowStream,
+  type ControlPacketRecord,
+  controlPath,
+  type ControlSilence,
+  controlTraffic,
+  type ControlTrafficOptions,
+  type ControlTrafficResult,
+  type ControlWindow,
+  type DelayQuantiles,
+  delayQuantiles,
+  type ProtocolTimers,
+  QUAGGA_TIMERS,
+  ROUTING_PROTOCOLS,
+  type RoutingProtocol,
+  type SurvivalVerdict,
+} from "./control_plane.ts";
+export {
+  type Encapsulation,
+  ENCAPSULATION_SPECS,
+  ENCAPSULATIONS,
+  type EncapsulationSpec,
+  fragmentSizes,
+  IPV4_HEADER_BYTES,
+  tunnelLink,
+  type TunnelOptions,
+  type TunnelPacketFate,
+  tunnelPathElement,
+  type TunnelResult,
+} from "./tunnel.ts";
+export {
+  type PhysicalTopology,
+  type PlacementCandidate,
+  placementCandidates,
+  type PlacementOptions,
+  type PlacementRequest,
+  type PlacementResult,
+  type RejectedNode,
+  type TunnelPath,
+  type VirtualNetwork,
+} from "./placement.ts";
+export {
+  PAPER_PLANE_SEPARATION,
+  type PlaneSeparationProfile,
+} from "./plane_separation_profile.ts";
+export {
+  type ArpTiming,
+  type DataPlaneOutcome,
+  type OldPathRemoval,
+  type OutageInterval,
+  planeSeparationMigration,
+  type PlaneSeparationOptions,
+  type PlaneSeparationResult,
+  type PlaneSeparationTimes,
+  type StepEvent,
+} from "./plane_separation.ts";
