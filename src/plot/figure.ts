@@ -77,30 +77,38 @@ function toSvgText(node: Element): string {
   }</svg>`;
 }
 
-// Draws Plot's HTML swatch legend as SVG squares and labels, wrapping lines.
+// Draws Plot's HTML swatch legend in SVG: each swatch is already a small
+// <svg> (a square, or a symbol), placed with its label, wrapping lines.
 function swatches(
   div: Element,
   parts: string[],
   top: number,
   width: number,
 ): number {
-  const items = Array.from(div.querySelectorAll("span")).map((span) => ({
-    color: span.querySelector("svg")?.getAttribute("fill") ?? "black",
-    label: (span.textContent ?? "").trim(),
-  }));
+  const items = Array.from(div.querySelectorAll("span"));
   if (items.length === 0) return top;
   let x = 4;
   let y = top + 6;
-  for (const { color, label } of items) {
+  for (const span of items) {
+    const swatch = span.querySelector("svg");
+    const label = (span.textContent ?? "").trim();
     const itemWidth = 22 + label.length * 6.5 + 14;
     if (x + itemWidth > width && x > 4) {
       x = 4;
       y += 20;
     }
+    if (swatch) {
+      swatch.setAttribute("x", String(x));
+      swatch.setAttribute("y", String(y));
+      swatch.setAttribute("width", "14");
+      swatch.setAttribute("height", "14");
+      swatch.setAttribute("overflow", "visible");
+      parts.push(swatch.outerHTML);
+    }
     parts.push(
-      `<rect x="${x}" y="${y}" width="12" height="12" fill="${color}"/><text x="${
-        x + 17
-      }" y="${y + 10}" font-size="11">${escapeXml(label)}</text>`,
+      `<text x="${x + 19}" y="${y + 11}" font-size="11">${
+        escapeXml(label)
+      }</text>`,
     );
     x += itemWidth;
   }

@@ -157,6 +157,10 @@ export function sweepFigure(
   options: SweepFigureOptions,
 ): Figure {
   const data = summarize(rows, options);
+  // Series and facets keep the order in which the rows bring them.
+  const firstSeen = (
+    key: "series" | "facet",
+  ) => [...new Set(data.map((d) => d[key]))];
   const facet = options.facet ? { fx: "facet" } : {};
   const stroke = options.series ? "series" : undefined;
   return plotFigure({
@@ -170,19 +174,38 @@ export function sweepFigure(
       type: options.xType ?? "linear",
       label: options.xLabel ?? options.x,
       grid: true,
+      ...(options.xType === "log" ? { tickFormat: "~g" } : {}),
     },
     y: {
       type: options.yType ?? "linear",
       label: options.yLabel ?? options.y,
       grid: true,
+      // Plain decimals on log axes (0.01, not "10m").
+      ...(options.yType === "log" ? { tickFormat: "~g" } : {}),
       domain: options.yDomain,
       ...(options.yType === "symlog" ? {} : { nice: true }),
     },
-    fx: options.facet ? { label: null } : undefined,
-    color: options.series
+    fx: options.facet ? { label: null, domain: firstSeen("facet") } : undefined,
+    symbol: options.series
       ? {
         legend: true,
+        domain: firstSeen("series"),
+        range: [
+          "circle",
+          "square",
+          "triangle",
+          "diamond",
+          "star",
+          "cross",
+          "wye",
+          "times",
+        ],
+      }
+      : undefined,
+    color: options.series
+      ? {
         label: options.seriesLabel ?? options.series,
+        domain: firstSeen("series"),
         range: [...SERIES_COLORS],
       }
       : undefined,
@@ -201,11 +224,16 @@ export function sweepFigure(
         strokeWidth: 1.5,
         ...facet,
       }),
+      // A different hollow symbol per series, so that series lying on top
+      // of each other (several mechanisms at zero loss) all stay visible.
       Plot.dot(data, {
         x: "x",
         y: "mean",
-        fill: stroke ?? "#4269d0",
-        r: 2.5,
+        stroke: stroke ?? "#4269d0",
+        symbol: stroke,
+        fill: "none",
+        r: 4,
+        strokeWidth: 1.5,
         ...facet,
       }),
     ],
