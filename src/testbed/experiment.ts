@@ -1,0 +1,410 @@
+/**
+ * One testbed run: build the topology on Open vSwitch, install the initial
+ * entries, start a CBR UDP stream from the client namespace to the server
+ * namespace, execute a migration plan mid-stream, stop, and report what was
+ * measured. Needs root and Open vSwitch (see {@linkcode testbedAvailability}).
+ *
+ * Loss is judged in the migration window: probes scheduled between the first
+ * flow-change message minus a margin and the moment every change was applied
+ * plus a margin. Probes lost outside that window (a stalled receiver on a
+ * busy machine, say) are reported separately, never hidden.
+ *
+ * @module
+ */
+
+import {
+  assertAtLeast,
+  assertInRange,
+  assertInteger,
+  assertPositive,
+} from "../_validate.ts";
+import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
+import type { Topology } from "../openflow/topology.ts";
+import { OpenFlowController } from "./controller.ts";
+import { buildNetwork, portKey } from "./network.ts";
+import { OvsHarness } from "./ovs.ts";
+import {
+  executePlan,
+  flowModOptions,
+  type PlanExecution,
+} from "./plan_executor.ts";
+import {
+  MAX_PACKET_BYTES,
+  MIN_PACKET_BYTES,
+  type ReceiverReport,
+} from "./udp_tools.ts";
+
+/** Options of {@linkcode runTestbedMigration}. */
+export interface TestbedRunOptions {
+  /** The host that sends (default "client"). */
+  readonly senderHostId?: string;
+  /** The host that receives (default "server"). */
+  readonly receiverHostId?: string;
+  /** Probe rate, packets per second (default 2000). */
+  readonly packetsPerSecond?: number;
+  /** Probe size as IPv4 packet length, 44..1500 bytes (default 64). */
+  readonly packetBytes?: number;
+  /** Traffic before the migration starts, seconds (default 0.5). */
+  readonly warmupSeconds?: number;
+  /** Traffic after the plan was applied, seconds (default 0.5). */
+  readonly cooldownSeconds?: number;
+  /** Extra wait after each plan phase, seconds (default none). */
+  readonly gapAfterPhaseSeconds?: readonly number[];
+  /** Margin around the migration window when judging loss, seconds (default 0.02). */
+  readonly windowMarginSeconds?: number;
+  /** UDP destination port (default 5001). */
+  readonly udpPort?: number;
+}
+
+/** What one testbed run measured. */
+export interface TestbedRunResult {
+  /** The plan's ordering. */
+  readonly ordering: string;
+  /** Probe rate, packets per second. */
+  readonly packetsPerSecond: number;
+  /** Probe size, bytes (IPv4 length). */
+  readonly packetBytes: number;
+  /** The controller's timing of the plan. */
+  readonly execution: PlanExecution;
+  /** The receiver's report over the whole run. */
+  readonly receiver: ReceiverReport;
+  /** Probes lost whose scheduled send time lies in the migration window. */
+  readonly lostInWindowPackets: number;
+  /** Probes lost outside it. */
+  readonly lostOutsideWindowPackets: number;
+  /** Probes scheduled in the migration window. */
+  readonly windowPackets: number;
+  /** The migration window, seconds (first message - margin to all applied + margin). */
+  readonly windowSeconds: number;
+  /** Probes the branching switch sent out of its old port during the run. */
+  readonly oldPortPackets: number;
+  /** Probes the branching switch sent out of its new port during the run. */
+  readonly newPortPackets: number;
+  /**
+   * Seconds from the first flow-change message until the first probe that
+   * left the branching switch by its new port was sent (after it, every
+   * probe took the new port). Null when the run cannot tell (the plan does
+   * not change the sender's first switch).
+   */
+  readonly newPathAfterSeconds: number | null;
+  /** Seconds from the first flow-change message until every change was applied (final barrier). */
+  readonly allAppliedAfterSeconds: number;
+  /** Probes the sender could not send (socket errors). */
+  readonly sendErrors: number;
+}
+
+interface SenderStart {
+  startMs: number;
+}
+interface SenderEnd {
+  sentPackets: number;
+  firstSendMs: number;
+  lastSendMs: number;
+  sendErrors: number;
+}
+
+function scriptPath(name: string): string {
+  const url = new URL(name, import.meta.url);
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
+}
+
+/** A child process whose stdout is read line by line as JSON. */
+class JsonLines {
+  readonly child: Deno.ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  #stderr: Promise<string>;
+
+  constructor(argv: string[]) {
+    this.child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#lines = this.child.stdout
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(splitLines())[Symbol.asyncIterator]();
+    this.#stderr = new Response(this.child.stderr).text();
+  }
+
+  async next<T>(what: string): Promise<T> {
+    const { value, done } = await this.#lines.next();
+    if (done) {
+      const status = await this.child.status;
+      throw new Error(
+        `${what}: process ended (exit ${status.code}) ${await this.#stderr}`,
+      );
+    }
+    return JSON.parse(value) as T;
+  }
+
+  kill(): void {
+    try {
+      this.child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function splitLines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      for (const p of parts) if (p.trim() !== "") controller.enqueue(p);
+    },
+    flush(controller) {
+      if (rest.trim() !== "") controller.enqueue(rest);
+    },
+  });
+}
+
+function forwardEntriesOf(
+  entries: readonly FlowEntry[],
+  switchId: string,
+  receiverIpv4: string,
+): FlowEntry[] {
+  return entries.filter((e) =>
+    e.switchId === switchId && e.match.ipv4Dst === receiverIpv4
+  );
+}
+
+/** The sender's first switch, its old output port and its new one (if the plan changes it). */
+function branchPorts(
+  topology: Topology,
+  senderHostId: string,
+  receiverIpv4: string,
+  initial: readonly FlowEntry[],
+  plan: MigrationPlan,
+): { switchId: string; oldPort: number; newPort: number } | null {
+  const host = topology.hosts.find((h) => h.id === senderHostId)!;
+  const old = forwardEntriesOf(initial, host.switchId, receiverIpv4)[0];
+  if (old === undefined) return null;
+  const changed = plan.phases.flatMap((p) => p.messages).filter((m) =>
+    m.command !== "delete" &&
+    forwardEntriesOf([m.entry], host.switchId, receiverIpv4).length === 1 &&
+    m.entry.outPort !== old.outPort
+  );
+  if (changed.length === 0) return null;
+  return {
+    switchId: host.switchId,
+    oldPort: old.outPort,
+    newPort: changed[changed.length - 1].entry.outPort,
+  };
+}
+
+/**
+ * Runs one migration on the testbed and tears everything down afterwards
+ * (also on failure and on SIGINT).
+ *
+ * @example
+ * ```ts ignore
+ * import { paperTestbedInitialEntries, paperTestbedPlan, paperTestbedTopology, runTestbedMigration } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const result = await runTestbedMigration(net, {
+ *   initialEntries: paperTestbedInitialEntries(net),
+ *   plan: paperTestbedPlan(net, "paper"),
+ * }, { packetsPerSecond: 2000 });
+ * console.log(result.lostInWindowPackets); // 0
+ * ```
+ */
+export async function runTestbedMigration(
+  topology: Topology,
+  flows: { initialEntries: readonly FlowEntry[]; plan: MigrationPlan },
+  options: TestbedRunOptions = {},
+): Promise<TestbedRunResult> {
+  const senderHostId = options.senderHostId ?? "client";
+  const receiverHostId = options.receiverHostId ?? "server";
+  const rate = options.packetsPerSecond ?? 2000;
+  const packetBytes = options.packetBytes ?? 64;
+  const warmupSeconds = options.warmupSeconds ?? 0.5;
+  const cooldownSeconds = options.cooldownSeconds ?? 0.5;
+  const gaps = options.gapAfterPhaseSeconds ?? [];
+  const marginSeconds = options.windowMarginSeconds ?? 0.02;
+  const udpPort = options.udpPort ?? 5001;
+  assertInRange("packetsPerSecond", rate, 1, 100_000);
+  assertInteger("packetBytes", packetBytes);
+  assertInRange("packetBytes", packetBytes, MIN_PACKET_BYTES, MAX_PACKET_BYTES);
+  assertAtLeast("warmupSeconds", warmupSeconds);
+  assertPositive("cooldownSeconds", cooldownSeconds);
+  assertAtLeast("windowMarginSeconds", marginSeconds);
+  assertInteger("udpPort", udpPort, 1);
+  gaps.forEach((g, i) => assertAtLeast(`gapAfterPhaseSeconds[${i}]`, g));
+  const sender = topology.hosts.find((h) => h.id === senderHostId);
+  const receiver = topology.hosts.find((h) => h.id === receiverHostId);
+  if (sender === undefined || receiver === undefined) {
+    throw new RangeError(
+      `senderHostId and receiverHostId must be hosts of the topology (${
+        topology.hosts.map((h) => h.id).join(", ")
+      }); got ${senderHostId}, ${receiverHostId}`,
+    );
+  }
+  const gapTotal = gaps.reduce((s, g) => s + g, 0);
+  // Room for the plan itself (a few ms on a software switch) and slack.
+  const trafficSeconds = warmupSeconds + gapTotal + 0.2 + cooldownSeconds;
+  const count = Math.ceil(rate * trafficSeconds);
+  const runId = (Deno.pid * 7919 + Math.floor(performance.now())) >>> 0;
+
+  const harness = await OvsHarness.start();
+  const controller = OpenFlowController.listen();
+  const processes: JsonLines[] = [];
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    for (const p of processes) p.kill();
+    controller.close();
+    harness.teardown().finally(() => Deno.exit(130));
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    const net = await buildNetwork(harness, topology, controller.port);
+    const dpidOf = (id: string) => {
+      const d = net.datapathIdOf.get(id);
+      if (d === undefined) {
+        throw new RangeError(
+          `plan switchId must be a topology switch; got ${id}`,
+        );
+      }
+      return d;
+    };
+    await controller.waitForSwitches([...net.datapathIdOf.values()]);
+    for (const entry of flows.initialEntries) {
+      await controller.sendFlowMod(
+        dpidOf(entry.switchId),
+        flowModOptions({ command: "add", entry }),
+      );
+    }
+    await Promise.all(
+      [...net.datapathIdOf.values()].map((d) => controller.barrier(d)),
+    );
+    if (controller.errors.length > 0) {
+      throw new Error(
+        `switches rejected the initial entries (${controller.errors.length} errors)`,
+      );
+    }
+    const branch = branchPorts(
+      topology,
+      senderHostId,
+      receiver.ipv4,
+      flows.initialEntries,
+      flows.plan,
+    );
+    const counter = async (port: number | undefined) =>
+      port === undefined || branch === null ? 0 : await harness.txPackets(
+        net.interfaceOf.get(portKey(branch.switchId, port))!,
+      );
+    const oldBefore = await counter(branch?.oldPort);
+    const newBefore = await counter(branch?.newPort);
+
+    const deno = Deno.execPath();
+    const receiverProc = new JsonLines([
+      "ip",
+      "netns",
+      "exec",
+      net.namespaceOf.get(receiverHostId)!,
+      deno,
+      "run",
+      "--no-config",
+      "--allow-net",
+      scriptPath("./udp_receiver.ts"),
+      `--port=${udpPort}`,
+      `--expect=${count}`,
+      `--run-id=${runId}`,
+      "--idle-ms=300",
+      `--max-seconds=${trafficSeconds + 20}`,
+      "--record",
+    ]);
+    processes.push(receiverProc);
+    await receiverProc.next<{ ready: boolean }>("receiver start");
+    const senderProc = new JsonLines([
+      "ip",
+      "netns",
+      "exec",
+      net.namespaceOf.get(senderHostId)!,
+      deno,
+      "run",
+      "--no-config",
+      "--allow-net",
+      scriptPath("./udp_sender.ts"),
+      `--dst=${receiver.ipv4}`,
+      `--port=${udpPort}`,
+      `--rate=${rate}`,
+      `--bytes=${packetBytes}`,
+      `--count=${count}`,
+      `--run-id=${runId}`,
+    ]);
+    processes.push(senderProc);
+    const { startMs } = await senderProc.next<SenderStart>("sender start");
+    const migrateAtMs = startMs + warmupSeconds * 1000;
+    await new Promise((r) =>
+      setTimeout(
+        r,
+        Math.max(0, migrateAtMs - (performance.timeOrigin + performance.now())),
+      )
+    );
+    const execution = await executePlan(controller, flows.plan, dpidOf, {
+      gapAfterPhaseSeconds: gaps,
+    });
+    const senderEnd = await senderProc.next<SenderEnd>("sender end");
+    const report = await receiverProc.next<
+      ReceiverReport & { sentMsBySeq: (number | null)[] }
+    >("receiver report");
+    await senderProc.child.status;
+    await receiverProc.child.status;
+    const oldPortPackets = (await counter(branch?.oldPort)) - oldBefore;
+    const newPortPackets = (await counter(branch?.newPort)) - newBefore;
+
+    const scheduledMs = (seq: number) => startMs + seq * 1000 / rate;
+    const windowStartMs = execution.firstMessageMs - marginSeconds * 1000;
+    const windowEndMs = execution.allAppliedMs + marginSeconds * 1000;
+    const inWindow = (seq: number) => {
+      const t = report.sentMsBySeq[seq] ?? scheduledMs(seq);
+      return t >= windowStartMs && t <= windowEndMs;
+    };
+    let windowPackets = 0;
+    let lostInWindow = 0;
+    for (let seq = 0; seq < senderEnd.sentPackets; seq++) {
+      if (!inWindow(seq)) continue;
+      windowPackets++;
+      if (report.sentMsBySeq[seq] === null) lostInWindow++;
+    }
+    let newPathAfterSeconds: number | null = null;
+    if (branch !== null && newPortPackets > 0) {
+      const firstNewSeq = senderEnd.sentPackets - newPortPackets;
+      if (firstNewSeq >= 0 && firstNewSeq < senderEnd.sentPackets) {
+        const t = report.sentMsBySeq[firstNewSeq] ?? scheduledMs(firstNewSeq);
+        newPathAfterSeconds = (t - execution.firstMessageMs) / 1000;
+      }
+    }
+    const { sentMsBySeq: _drop, ...receiverReport } = report;
+    return {
+      ordering: flows.plan.ordering,
+      packetsPerSecond: rate,
+      packetBytes,
+      execution,
+      receiver: receiverReport,
+      lostInWindowPackets: lostInWindow,
+      lostOutsideWindowPackets: report.lostPackets - lostInWindow,
+      windowPackets,
+      windowSeconds: (windowEndMs - windowStartMs) / 1000,
+      oldPortPackets,
+      newPortPackets,
+      newPathAfterSeconds,
+      allAppliedAfterSeconds: (execution.allAppliedMs -
+        execution.firstMessageMs) / 1000,
+      sendErrors: senderEnd.sendErrors,
+    };
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    if (!interrupted) {
+      for (const p of processes) p.kill();
+      for (const p of processes) await p.child.status.catch(() => {});
+      controller.close();
+      await harness.teardown();
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * One tidy CSV row per testbed run: what was measured beside what the model
+ * predicted (pure).
+ *
+ * @module
+ */
+
+import type { TestbedRunResult } from "./experiment.ts";
+import type { TestbedPrediction } from "./prediction.ts";
+
+/** A row of data/testbed/migration.csv. */
+export interface TestbedRow {
+  /** Plan ordering. */
+  readonly ordering: string;
+  /** Probe rate, packets per second. */
+  readonly packetsPerSecond: number;
+  /** Probe size (IPv4 length), bytes. */
+  readonly packetBytes: number;
+  /** Extra wait inserted after the plan's phases, seconds (sum). */
+  readonly gapSeconds: number;
+  /** Repetition index. */
+  readonly repeat: number;
+  /** Flow-mods sent. */
+  readonly messagesSent: number;
+  /** Measured first-to-last flow-mod time, seconds. */
+  readonly measuredTotalMigrationSeconds: number;
+  /** Predicted first-to-last flow-mod time, seconds. */
+  readonly predictedTotalMigrationSeconds: number;
+  /** Measured time until the sender's first switch used its new port, seconds ("" if not applicable). */
+  readonly measuredNewPathAfterSeconds: number | "";
+  /** Predicted time until the sender's first switch uses its new port, seconds ("" if not applicable). */
+  readonly predictedNewPathAfterSeconds: number | "";
+  /** Measured time until every change was applied (final barrier), seconds. */
+  readonly measuredAllAppliedAfterSeconds: number;
+  /** Predicted time until every change is in effect, seconds. */
+  readonly predictedAllAppliedAfterSeconds: number;
+  /** Probes lost in the migration window (measured). */
+  readonly measuredLostPackets: number;
+  /** Probes lost in the migration window (predicted). */
+  readonly predictedLostPackets: number;
+  /** Probes sent in the measured migration window. */
+  readonly windowPackets: number;
+  /** Probes lost outside the window (measured; not caused by the plan). */
+  readonly lostOutsideWindowPackets: number;
+  /** Probes sent in the whole run. */
+  readonly sentPackets: number;
+  /** Duplicated arrivals. */
+  readonly duplicatedPackets: number;
+  /** Reordered arrivals. */
+  readonly reorderedPackets: number;
+  /** Longest run of consecutive lost probes. */
+  readonly longestGapPackets: number;
+  /** Longest time between arrivals, seconds. */
+  readonly longestArrivalGapSeconds: number;
+}
+
+/**
+ * The CSV row of one run and its prediction.
+ *
+ * @example
+ * ```ts ignore
+ * import { testbedRow } from "@vnmig/vnmig";
+ * // const row = testbedRow(result, prediction, { gapSeconds: 0, repeat: 0 });
+ * ```
+ */
+export function testbedRow(
+  result: TestbedRunResult,
+  prediction: TestbedPrediction,
+  options: { gapSeconds: number; repeat: number },
+): TestbedRow {
+  return {
+    ordering: result.ordering,
+    packetsPerSecond: result.packetsPerSecond,
+    packetBytes: result.packetBytes,
+    gapSeconds: options.gapSeconds,
+    repeat: options.repeat,
+    messagesSent: result.execution.messagesSent,
+    measuredTotalMigrationSeconds: result.execution.totalMigrationSeconds,
+    predictedTotalMigrationSeconds: prediction.totalMigrationSeconds,
+    measuredNewPathAfterSeconds: result.newPathAfterSeconds ?? "",
+    predictedNewPathAfterSeconds: prediction.newPathAfterSeconds ?? "",
+    measuredAllAppliedAfterSeconds: result.allAppliedAfterSeconds,
+    predictedAllAppliedAfterSeconds: prediction.allAppliedAfterSeconds,
+    measuredLostPackets: result.lostInWindowPackets,
+    predictedLostPackets: prediction.lostPackets,
+    windowPackets: result.windowPackets,
+    lostOutsideWindowPackets: result.lostOutsideWindowPackets,
+    sentPackets: result.receiver.sentPackets,
+    duplicatedPackets: result.receiver.duplicatedPackets,
+    reorderedPackets: result.receiver.reorderedPackets,
+    longestGapPackets: result.receiver.longestGapPackets,
+    longestArrivalGapSeconds: result.receiver.longestArrivalGapSeconds,
+  };
+}

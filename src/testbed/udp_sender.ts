@@ -1,0 +1,88 @@
+/**
+ * A constant-bit-rate UDP sender (run it inside the client namespace):
+ * `deno run --allow-net src/testbed/udp_sender.ts --dst 10.0.0.2 --port 5001
+ * --rate 2000 --bytes 64 --count 4000 --run-id 1`.
+ *
+ * Packet k is due at start + k / rate; each timer tick sends every packet
+ * that is due, so the schedule holds on average and the probe carries the
+ * actual send time. Prints one JSON line when it starts ({"startMs"}) and
+ * one when it ends ({"sentPackets", "firstSendMs", "lastSendMs",
+ * "sendErrors"}).
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+import { parseArgs } from "node:util";
+import { assertInRange, assertInteger, assertPositive } from "../_validate.ts";
+import { encodeProbe } from "./udp_tools.ts";
+
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      dst: { type: "string" },
+      port: { type: "string", default: "5001" },
+      rate: { type: "string", default: "1000" },
+      bytes: { type: "string", default: "64" },
+      count: { type: "string", default: "1000" },
+      "run-id": { type: "string", default: "1" },
+    },
+  });
+  const dst = values.dst ?? "";
+  const port = Number(values.port);
+  const rate = Number(values.rate);
+  const bytes = Number(values.bytes);
+  const count = Number(values.count);
+  const runId = Number(values["run-id"]);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(dst)) {
+    throw new RangeError(`--dst must be an IPv4 address; got ${dst}`);
+  }
+  assertInteger("port", port, 1);
+  assertInRange("port", port, 1, 65535);
+  assertPositive("rate", rate);
+  assertInteger("count", count, 1);
+  const socket = dgram.createSocket("udp4");
+  let sendErrors = 0;
+  const startMs = nowMs();
+  console.log(JSON.stringify({ startMs }));
+  let firstSendMs = NaN;
+  let lastSendMs = NaN;
+  let seq = 0;
+  while (seq < count) {
+    const due = Math.min(
+      count,
+      Math.floor((nowMs() - startMs) * rate / 1000) + 1,
+    );
+    while (seq < due) {
+      const sentMs = nowMs();
+      if (seq === 0) firstSendMs = sentMs;
+      lastSendMs = sentMs;
+      socket.send(
+        encodeProbe({ seq, runId, sentMs }, bytes),
+        port,
+        dst,
+        (e) => {
+          if (e) sendErrors++;
+        },
+      );
+      seq++;
+    }
+    if (seq < count) {
+      const nextDueMs = startMs + seq * 1000 / rate;
+      await new Promise((r) => setTimeout(r, Math.max(0, nextDueMs - nowMs())));
+    }
+  }
+  // Let queued sends complete before closing.
+  await new Promise((r) => setTimeout(r, 50));
+  socket.close();
+  console.log(
+    JSON.stringify({ sentPackets: count, firstSendMs, lastSendMs, sendErrors }),
+  );
+}
+
+if (import.meta.main) await main();
