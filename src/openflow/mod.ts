@@ -72,9 +72,42 @@ export {
 export {
   PAPER_NEW_PATH,
   PAPER_OLD_PATH,
+  type PaperMigrationOptions,
   paperTestbedInitialEntries,
   paperTestbedMigrations,
   type PaperTestbedOptions,
   paperTestbedPlan,
   paperTestbedTopology,
 } from "./paper_topology.ts";
+export {
+  type ConsistencyOptions,
+  type ConsistencyReport,
+  type DropCount,
+  type FlowConsistency,
+  PACKET_FATES_OPENFLOW,
+  packetConsistency,
+  type PacketFate,
+  type RuleSnapshot,
+  ruleStates,
+  type RuleTimeline,
+  simulateMigrationPackets,
+  timedChanges,
+  type TimedFlowMod,
+  type TracePiece,
+} from "./consistency.ts";
+export {
+  gridHostId,
+  type GridOptions,
+  gridPath,
+  gridSwitchId,
+  gridTopology,
+} from "./grid.ts";
+export {
+  type CompactSummary,
+  migrationScaling,
+  repeatCompactPlan,
+  type ScalingFactor,
+  type ScalingOptions,
+  type ScalingRow,
+  summarizeCompactTiming,
+} from "./scale.ts";

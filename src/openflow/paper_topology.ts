@@ -23,6 +23,7 @@
  * @module
  */
 
+import { assertInteger } from "../_validate.ts";
 import type { MigrationPlan } from "./plan_types.ts";
 import type { FlowEntry } from "./plan_types.ts";
 import { type Flow, flow } from "./routing.ts";
@@ -125,9 +126,20 @@ export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
 /** The new path (through s3, the former Physical Node B), client to server. */
 export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
 
+/** Options of {@linkcode paperTestbedMigrations}. */
+export interface PaperMigrationOptions {
+  /**
+   * Client/server flow pairs to move, >= 1. Pair 0 uses the hosts'
+   * addresses; pair i > 0 a virtual client-side address
+   * 10.(1 + i / 65536).(i / 256 % 256).(i % 256), as traffic from
+   * many sources behind the client. Default 1 (the paper's two flows).
+   */
+  flowPairs?: number;
+}
+
 /**
- * The paper's two flows (client->server and server->client) with their old
- * and new paths on {@linkcode paperTestbedTopology}.
+ * The paper's flows (client->server and server->client, for each flow pair)
+ * with their old and new paths on {@linkcode paperTestbedTopology}.
  *
  * @example
  * ```ts
@@ -136,15 +148,46 @@ export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
  * console.log(m.map((x) => x.flow.id)); // ["client->server", "server->client"]
  * ```
  */
-export function paperTestbedMigrations(net: Topology): FlowMigration[] {
+export function paperTestbedMigrations(
+  net: Topology,
+  options: PaperMigrationOptions = {},
+): FlowMigration[] {
+  const pairs = options.flowPairs ?? 1;
+  assertInteger("flowPairs", pairs, 1);
   const forward: Flow = flow(net, "client", "server");
   const backward: Flow = flow(net, "server", "client");
-  return bidirectionalMigrations(
-    forward,
-    backward,
-    PAPER_OLD_PATH,
-    PAPER_NEW_PATH,
-  );
+  const out: FlowMigration[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i === 0) {
+      out.push(
+        ...bidirectionalMigrations(
+          forward,
+          backward,
+          PAPER_OLD_PATH,
+          PAPER_NEW_PATH,
+        ),
+      );
+      continue;
+    }
+    const virtual = `10.${1 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}`;
+    out.push(
+      ...bidirectionalMigrations(
+        {
+          ...forward,
+          id: `${forward.id}#${i}`,
+          match: { ...forward.match, ipv4Src: virtual },
+        },
+        {
+          ...backward,
+          id: `${backward.id}#${i}`,
+          match: { ...backward.match, ipv4Dst: virtual },
+        },
+        PAPER_OLD_PATH,
+        PAPER_NEW_PATH,
+      ),
+    );
+  }
+  return out;
 }
 
 /**
@@ -159,9 +202,9 @@ export function paperTestbedMigrations(net: Topology): FlowMigration[] {
  */
 export function paperTestbedInitialEntries(
   net: Topology,
-  options: Pick<PlanOptions, "matchInPort"> = {},
+  options: Pick<PlanOptions, "matchInPort"> & PaperMigrationOptions = {},
 ): FlowEntry[] {
-  return initialEntries(net, paperTestbedMigrations(net), options);
+  return initialEntries(net, paperTestbedMigrations(net, options), options);
 }
 
 /**
@@ -178,9 +221,9 @@ export function paperTestbedInitialEntries(
 export function paperTestbedPlan(
   net: Topology,
   ordering: Ordering = "paper",
-  options: Omit<PlanOptions, "ordering"> = {},
+  options: Omit<PlanOptions, "ordering"> & PaperMigrationOptions = {},
 ): MigrationPlan {
-  return planMigration(net, paperTestbedMigrations(net), {
+  return planMigration(net, paperTestbedMigrations(net, options), {
     ...options,
     ordering,
   });

@@ -29,7 +29,7 @@ import type {
   MigrationPlan,
   PlanPhase,
 } from "./plan_types.ts";
-import { checkFlowPath, entriesWithIndex, type Flow } from "./routing.ts";
+import { checkFlowPath, type Flow, uncheckedEntries } from "./routing.ts";
 import { indexTopology, type Topology } from "./topology.ts";
 
 /** The orderings a plan can follow. */
@@ -188,13 +188,6 @@ export function analyzePathPair(
   };
 }
 
-function matchKey(e: FlowEntry): string {
-  const m = e.match;
-  return `${e.switchId}|${e.priority}|${m.inPort ?? ""}|${m.ethType ?? ""}|${
-    m.ipv4Src ?? ""
-  }|${m.ipv4Dst ?? ""}|${m.ipProto ?? ""}|${m.udpDst ?? ""}|${m.vlanVid ?? ""}`;
-}
-
 /** The changes one flow needs, before any ordering. */
 interface FlowDiff {
   adds: FlowEntry[];
@@ -211,31 +204,42 @@ function diffFlow(
   matchInPort: boolean,
   name: string,
 ): FlowDiff {
-  const analysis = analyzePathPair(m.oldPath, m.newPath);
-  if (!analysis.feasible) {
+  const o = m.oldPath;
+  const n = m.newPath;
+  if (
+    o.length === 0 || n.length === 0 || o[0] !== n[0] ||
+    o[o.length - 1] !== n[n.length - 1]
+  ) {
+    // The full analysis only to say what is needed instead.
+    const analysis = analyzePathPair(o, n);
     throw new RangeError(
       `${name} (flow ${m.flow.id}) cannot be migrated by flow-table changes: ${analysis.needed}`,
     );
   }
   checkFlowPath(index, m.flow, m.oldPath, `${name}.oldPath`);
   checkFlowPath(index, m.flow, m.newPath, `${name}.newPath`);
-  const oldEntries = entriesWithIndex(index, m.flow, m.oldPath, {
+  const oldEntries = uncheckedEntries(index, m.flow, m.oldPath, {
     matchInPort,
   });
-  const newEntries = entriesWithIndex(index, m.flow, m.newPath, {
+  const newEntries = uncheckedEntries(index, m.flow, m.newPath, {
     matchInPort,
   });
-  const oldByKey = new Map(oldEntries.map((e) => [matchKey(e), e]));
-  const newKeys = new Set(newEntries.map(matchKey));
+  // Within one flow every entry has the same fields but the ingress port,
+  // and a simple path crosses a switch once: compare switch by switch.
+  const oldBySwitch = new Map(oldEntries.map((e) => [e.switchId, e]));
+  const reused = new Set<FlowEntry>();
   const adds: FlowEntry[] = [];
   const modifies: FlowEntry[] = [];
   for (const e of newEntries) {
-    const old = oldByKey.get(matchKey(e));
-    if (!old) adds.push(e);
-    else if (old.outPort !== e.outPort) modifies.push(e);
+    const old = oldBySwitch.get(e.switchId);
+    if (!old || old.match.inPort !== e.match.inPort) adds.push(e);
+    else {
+      reused.add(old);
+      if (old.outPort !== e.outPort) modifies.push(e);
+    }
   }
   modifies.reverse();
-  const deletes = oldEntries.filter((e) => !newKeys.has(matchKey(e)));
+  const deletes = oldEntries.filter((e) => !reused.has(e));
   return { adds, modifies, deletes, oldEntries, newEntries };
 }
 
@@ -296,7 +300,7 @@ export function initialEntries(
   const matchInPort = options.matchInPort ?? true;
   return migrations.flatMap((m, i) => {
     checkFlowPath(index, m.flow, m.oldPath, `migrations[${i}].oldPath`);
-    return entriesWithIndex(index, m.flow, m.oldPath, { matchInPort });
+    return uncheckedEntries(index, m.flow, m.oldPath, { matchInPort });
   });
 }
 

@@ -256,6 +256,16 @@ export function entriesWithIndex(
   options: PathEntryOptions = {},
 ): FlowEntry[] {
   checkFlowPath(index, f, path);
+  return uncheckedEntries(index, f, path, options);
+}
+
+/** {@linkcode entriesWithIndex} without checking the path (already checked). */
+export function uncheckedEntries(
+  index: TopologyIndex,
+  f: Flow,
+  path: readonly string[],
+  options: PathEntryOptions = {},
+): FlowEntry[] {
   const matchInPort = options.matchInPort ?? true;
   const src = index.host(f.srcHost)!;
   const dst = index.host(f.dstHost)!;

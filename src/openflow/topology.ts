@@ -318,24 +318,29 @@ export interface TopologyIndex {
  */
 export function indexTopology(t: Topology): TopologyIndex {
   checkTopology(t);
-  const peers = new Map<string, PortPeer>();
-  const toward = new Map<string, number>();
+  // Nested maps keyed by the (interned) ids: no string building per lookup.
+  const peers = new Map<string, Map<number, PortPeer>>();
+  const toward = new Map<string, Map<string, number>>();
   const adjacency = new Map<
     string,
     { switchId: string; latencySeconds: number }[]
   >();
-  for (const s of t.switches) adjacency.set(s.id, []);
+  for (const s of t.switches) {
+    adjacency.set(s.id, []);
+    peers.set(s.id, new Map());
+    toward.set(s.id, new Map());
+  }
   const addSide = (from: PortRef, to: PortRef, l: Link) => {
-    peers.set(`${from.switchId}:${from.port}`, {
+    peers.get(from.switchId)!.set(from.port, {
       kind: "switch",
       switchId: to.switchId,
       port: to.port,
       latencySeconds: l.latencySeconds,
       bitsPerSecond: l.bitsPerSecond,
     });
-    const key = `${from.switchId}>${to.switchId}`;
-    const old = toward.get(key);
-    if (old === undefined || from.port < old) toward.set(key, from.port);
+    const map = toward.get(from.switchId)!;
+    const old = map.get(to.switchId);
+    if (old === undefined || from.port < old) map.set(to.switchId, from.port);
     adjacency.get(from.switchId)!.push({
       switchId: to.switchId,
       latencySeconds: l.latencySeconds,
@@ -348,7 +353,7 @@ export function indexTopology(t: Topology): TopologyIndex {
   const hosts = new Map<string, Host>();
   for (const h of t.hosts) {
     hosts.set(h.id, h);
-    peers.set(`${h.switchId}:${h.port}`, {
+    peers.get(h.switchId)!.set(h.port, {
       kind: "host",
       hostId: h.id,
       latencySeconds: h.latencySeconds,
@@ -358,8 +363,8 @@ export function indexTopology(t: Topology): TopologyIndex {
   const channels = new Map(t.controller.channels.map((c) => [c.switchId, c]));
   return {
     topology: t,
-    peer: (s, p) => peers.get(`${s}:${p}`),
-    portToward: (a, b) => toward.get(`${a}>${b}`),
+    peer: (s, p) => peers.get(s)?.get(p),
+    portToward: (a, b) => toward.get(a)?.get(b),
     host: (id) => hosts.get(id),
     channel: (s) => channels.get(s)!,
     neighbours: (s) => adjacency.get(s) ?? [],
