@@ -5,6 +5,7 @@ import {
   countFates,
   ENCAPSULATIONS,
   fragmentSizes,
+  placementCandidates,
   tunnelLink,
   tunnelPathElement,
 } from "../mod.ts";
@@ -161,5 +162,51 @@ Deno.test("tunnel: bad input is a RangeError naming the parameter", () => {
   assert.throws(
     () => tunnelLink({ linkBitsPerSecond: NaN }),
     RangeError,
+  );
+});
+
+Deno.test("Fig. 2: the tunnel a multi-hop placement needs, and its cost per hop", () => {
+  // B moves from 2 to 6; 6 is two hops from A's host 1.
+  const physical = {
+    nodes: ["1", "2", "3", "5", "6"],
+    links: [["1", "2"], ["2", "3"], ["1", "5"], ["5", "6"], ["6", "3"]] as [
+      string,
+      string,
+    ][],
+  };
+  const net = {
+    name: "v",
+    hosts: { A: "1", B: "2", C: "3" },
+    links: [["A", "B"], ["B", "C"]] as [string, string][],
+  };
+  const r = placementCandidates(physical, {
+    networks: [net],
+    network: "v",
+    router: "B",
+  });
+  const six = r.ranked.find((c) => c.node === "6")!;
+  assert.equal(six.tunnels.length, 1);
+  assert.deepEqual(six.tunnels[0].physicalPath, ["6", "5", "1"]);
+  const t = tunnelLink({
+    physicalHops: six.tunnels[0].physicalHops,
+    packetSizeBytes: 64,
+    perHopLatencySeconds: 0.001,
+    encapsulationSeconds: 0,
+    linkBitsPerSecond: 1e9,
+  });
+  // Two hops of 1 ms plus 88 bytes serialised twice at 1 Gbit/s.
+  assert.ok(Math.abs(t.latencySeconds - (0.002 + 2 * 88 * 8 / 1e9)) < 1e-15);
+  const longer = tunnelLink({
+    physicalHops: 3,
+    packetSizeBytes: 64,
+    perHopLatencySeconds: 0.001,
+    encapsulationSeconds: 0,
+    linkBitsPerSecond: 1e9,
+  });
+  assert.ok(
+    Math.abs(
+      longer.latencySeconds - t.latencySeconds - (0.001 + 88 * 8 / 1e9),
+    ) <
+      1e-15,
   );
 });
