@@ -19,6 +19,7 @@ export * from "./src/random.ts";
 export * from "./src/traffic/mod.ts";
 export * from "./src/plot/mod.ts";
 export * from "./src/sweep/mod.ts";
+export * from "./src/reproduce/mod.ts";
 export * from "./src/xen/mod.ts";
 export * from "./src/openflow/mod.ts";
 export * from "./src/testbed/mod.ts";

@@ -1,0 +1,272 @@
+/**
+ * The papers' claims (design notes C1 to C9), each checked against the
+ * reproduced runs with a stated tolerance. The values compared come out of
+ * the mechanisms; the tolerances are the only numbers here, and each says
+ * what "about" or "roughly" was taken to mean.
+ *
+ * @module
+ */
+
+import type { SweepRow } from "../sweep/sweep.ts";
+import { summarize } from "../plot/sweep_figure.ts";
+
+/** One claim's verdict. */
+export interface ClaimResult {
+  /** C1 ... C9. */
+  readonly id: string;
+  /** The claim, in words. */
+  readonly claim: string;
+  /** Where the papers make it. */
+  readonly source: string;
+  /** The value reproduced, in words with units. */
+  readonly reproduced: string;
+  /** The tolerance used, in words. */
+  readonly tolerance: string;
+  /** Whether it holds. */
+  readonly pass: boolean;
+}
+
+/** Extra measurements some claims need beyond the rate sweep. */
+export interface ClaimInputs {
+  /** Paper experiment rows ({@linkcode paperExperiment}). */
+  readonly rows: readonly SweepRow[];
+  /** OpenFlow total migration time vs controller distance: [hops, seconds] in increasing hops. */
+  readonly openflowByControllerHops: readonly (readonly [number, number])[];
+  /** OpenFlow total migration time vs migrated flows: [flows, seconds] in increasing flows. */
+  readonly openflowByFlowCount: readonly (readonly [number, number])[];
+}
+
+const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
+
+function of(rows: readonly SweepRow[], mechanism: string): SweepRow[] {
+  return rows.filter((r) => r.mechanism === mechanism);
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function column(rows: readonly SweepRow[], name: string): number[] {
+  return rows.map((r) => r[name] as number);
+}
+
+/** Least-squares line through points; slope, intercept and R^2. */
+export function linearFit(
+  points: readonly (readonly [number, number])[],
+): { slope: number; intercept: number; r2: number } {
+  const n = points.length;
+  const mx = mean(points.map((p) => p[0]));
+  const my = mean(points.map((p) => p[1]));
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+    syy += (y - my) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  const r2 = sxx > 0 && syy > 0 ? (sxy * sxy) / (sxx * syy) : n > 0 ? 1 : 0;
+  return { slope, intercept: my - slope * mx, r2 };
+}
+
+const increasing = (points: readonly (readonly [number, number])[]) =>
+  points.every((p, i) => i === 0 || p[1] > points[i - 1][1]);
+
+/**
+ * Checks claims C1 to C9 on reproduced runs.
+ *
+ * @example
+ * ```ts
+ * import { evaluateClaims, paperExperiment } from "@vnmig/vnmig";
+ * const rows = paperExperiment({ repetitions: 2, packetRatesPerSecond: [1000, 5000, 9000] });
+ * const claims = evaluateClaims({ rows, openflowByControllerHops: [[1, 0.004], [2, 0.005]], openflowByFlowCount: [[1, 0.004], [10, 0.02]] });
+ * console.log(claims.length); // 9
+ * ```
+ */
+export function evaluateClaims(inputs: ClaimInputs): ClaimResult[] {
+  const { rows } = inputs;
+  const std = of(rows, "Xen standard");
+  const sep = of(rows, "Xen plane separation");
+  const ofl = of(rows, "OpenFlow");
+  const results: ClaimResult[] = [];
+
+  // C1: downtime roughly constant in the rate. The spread of the per-rate
+  // mean downtimes, relative to their mean, stays under 10 % (or under
+  // 1 ms in absolute terms, for a mechanism whose downtime is nil).
+  const spreads = [std, sep, ofl].map((group) => {
+    const byRate = summarize(group, {
+      x: "packetsPerSecond",
+      y: "downtimeSeconds",
+    })
+      .map((s) => s.mean);
+    const m = mean(byRate);
+    const range = Math.max(...byRate) - Math.min(...byRate);
+    return { m, range, ok: range <= 0.1 * m || range <= 0.001 };
+  });
+  results.push({
+    id: "C1",
+    claim:
+      "Downtime is roughly constant as the data packet rate grows, for every mechanism",
+    source: "Fig. 5 text",
+    reproduced: spreads.map((s, i) =>
+      `${["standard", "plane sep.", "OpenFlow"][i]}: range ${
+        ms(s.range)
+      } over mean ${ms(s.m)}`
+    ).join("; "),
+    tolerance: "range of the per-rate means <= 10 % of their mean, or <= 1 ms",
+    pass: spreads.every((s) => s.ok),
+  });
+
+  // C2: plane separation ~200 ms less downtime, on average.
+  const gap = mean(column(std, "downtimeSeconds")) -
+    mean(column(sep, "downtimeSeconds"));
+  results.push({
+    id: "C2",
+    claim:
+      "Plane separation has about 200 ms less downtime than Xen standard (fewer hot pages)",
+    source: "Fig. 5 text; conclusions",
+    reproduced: `standard minus plane separation: ${ms(gap)}`,
+    tolerance: "150 ms to 250 ms",
+    pass: gap >= 0.15 && gap <= 0.25,
+  });
+
+  // C3: Xen standard loses packets in proportion to the rate, ~0.5 s worth.
+  const lossPoints = summarize(std, { x: "packetsPerSecond", y: "lostPackets" })
+    .map((s) => [s.x, s.mean] as const);
+  const fit = linearFit(lossPoints);
+  results.push({
+    id: "C3",
+    claim:
+      "Xen standard loses packets in proportion to the rate; about 0.5 s worth of traffic",
+    source: "Fig. 6 text; second paper",
+    reproduced: `lost = ${fit.slope.toFixed(3)} s x rate ${
+      fit.intercept >= 0 ? "+" : "-"
+    } ${Math.abs(fit.intercept).toFixed(1)}, R^2 = ${fit.r2.toFixed(4)}`,
+    tolerance: "R^2 >= 0.99 and slope 0.4 s to 0.6 s",
+    pass: fit.r2 >= 0.99 && fit.slope >= 0.4 && fit.slope <= 0.6,
+  });
+
+  // C4: no data packet lost by plane separation or OpenFlow, in any run.
+  const lostSep = Math.max(...column(sep, "lostPackets"));
+  const lostOf = Math.max(...column(ofl, "lostPackets"));
+  results.push({
+    id: "C4",
+    claim: "Plane separation and OpenFlow lose no data packets at any rate",
+    source: "Fig. 6 text; both papers",
+    reproduced:
+      `most lost in a run: plane separation ${lostSep}, OpenFlow ${lostOf} (of ${
+        sep.length + ofl.length
+      } runs)`,
+    tolerance: "exactly 0 in every run",
+    pass: lostSep === 0 && lostOf === 0,
+  });
+
+  // C5: plane separation's total time ~15 s longer than standard's.
+  const longer = mean(column(sep, "totalMigrationSeconds")) -
+    mean(column(std, "totalMigrationSeconds"));
+  results.push({
+    id: "C5",
+    claim:
+      "Plane separation's total migration time is about 15 s longer than Xen standard's",
+    source: "Fig. 7 text",
+    reproduced: `plane separation minus standard: ${longer.toFixed(2)} s`,
+    tolerance: "12 s to 18 s",
+    pass: longer >= 12 && longer <= 18,
+  });
+
+  // C6: OpenFlow ~5 ms; grows with controller distance and flow count.
+  const ofTotal = mean(column(ofl, "totalMigrationSeconds"));
+  const grows = increasing(inputs.openflowByControllerHops) &&
+    increasing(inputs.openflowByFlowCount);
+  results.push({
+    id: "C6",
+    claim:
+      "OpenFlow's total migration time is about 5 ms; it grows with controller distance and flows",
+    source: "Fig. 7 text",
+    reproduced: `mean ${ms(ofTotal)}; by controller hops ${
+      inputs.openflowByControllerHops.map(([h, s]) => `${h}: ${ms(s)}`).join(
+        ", ",
+      )
+    }; by flows ${
+      inputs.openflowByFlowCount.map(([f, s]) => `${f}: ${ms(s)}`).join(", ")
+    }`,
+    tolerance:
+      "mean 3 ms to 7 ms, and strictly increasing in hops and in flows",
+    pass: ofTotal >= 0.003 && ofTotal <= 0.007 && grows,
+  });
+
+  // C7: packet size makes no significant difference: per mechanism and
+  // metric, the 64- and 1500-byte means differ by under 5 % (or by less
+  // than 1 ms / 1 packet where the values are near zero).
+  const differences: string[] = [];
+  let sizeOk = true;
+  for (
+    const [name, group] of [["standard", std], ["plane sep.", sep], [
+      "OpenFlow",
+      ofl,
+    ]] as const
+  ) {
+    for (
+      const metric of [
+        "downtimeSeconds",
+        "lostPackets",
+        "totalMigrationSeconds",
+      ]
+    ) {
+      const small = mean(
+        column(group.filter((r) => r.packetSizeBytes === 64), metric),
+      );
+      const large = mean(
+        column(group.filter((r) => r.packetSizeBytes === 1500), metric),
+      );
+      const diff = Math.abs(large - small);
+      const floor = metric === "lostPackets" ? 1 : 0.001;
+      const relative = diff /
+        Math.max(Math.abs(small), Math.abs(large), Number.MIN_VALUE);
+      if (!(diff <= floor || relative <= 0.05)) sizeOk = false;
+      if (metric !== "totalMigrationSeconds" || name !== "OpenFlow") {
+        differences.push(
+          `${name} ${metric.replace("Seconds", "").replace("Packets", "")} ${
+            (relative * 100).toFixed(1)
+          } %`,
+        );
+      }
+    }
+  }
+  results.push({
+    id: "C7",
+    claim: "Packet size (64 vs 1500 bytes) makes no significant difference",
+    source: "Results text",
+    reproduced: differences.join("; "),
+    tolerance:
+      "per mechanism and metric, means differ by <= 5 % (or <= 1 ms, <= 1 packet)",
+    pass: sizeOk,
+  });
+
+  // C8: no control packet lost by plane separation; they are delayed.
+  const controlLost = Math.max(...column(sep, "controlLostPackets"));
+  const delayed = Math.min(...column(sep, "controlDelayedPackets"));
+  results.push({
+    id: "C8",
+    claim:
+      "Plane separation loses no control packets: they are buffered and tunnelled, only delayed",
+    source: "Section 2.2",
+    reproduced:
+      `most control packets lost in a run: ${controlLost}; fewest delayed: ${delayed}`,
+    tolerance: "0 lost in every run, and > 0 delayed in every run",
+    pass: controlLost === 0 && delayed > 0,
+  });
+
+  // C9: OpenFlow has no downtime.
+  const ofDown = Math.max(...column(ofl, "downtimeSeconds"));
+  results.push({
+    id: "C9",
+    claim: "OpenFlow has no downtime: neither plane is stopped",
+    source: "Results text",
+    reproduced: `largest OpenFlow downtime in a run: ${ms(ofDown)}`,
+    tolerance: "exactly 0 in every run",
+    pass: ofDown === 0,
+  });
+  return results;
+}

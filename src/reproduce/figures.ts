@@ -1,0 +1,92 @@
+/**
+ * The papers' three figures from the reproduced runs: downtime (Fig. 5),
+ * lost packets (Fig. 6) and total migration time (Fig. 7) against the data
+ * packet rate, one panel per packet size, one line per mechanism, mean and
+ * one standard deviation over the repetitions.
+ *
+ * @module
+ */
+
+import type { Figure } from "../plot/figure.ts";
+import { sweepFigure } from "../plot/sweep_figure.ts";
+import type { SweepRow } from "../sweep/sweep.ts";
+
+/** A reproduced figure: a file name (without extension) and the figure. */
+export interface NamedFigure {
+  /** File name without extension, e.g. "fig5_downtime". */
+  readonly name: string;
+  /** What it shows, one line. */
+  readonly caption: string;
+  /** The figure. */
+  readonly figure: Figure;
+}
+
+function withSizeLabel(rows: readonly SweepRow[]): SweepRow[] {
+  return rows.map((r) => ({
+    ...r,
+    packetSize: `${r.packetSizeBytes}-byte packets`,
+  }));
+}
+
+/**
+ * Figs. 5, 6 and 7 of the paper from {@linkcode paperExperiment} rows.
+ *
+ * @example
+ * ```ts
+ * import { paperExperiment, paperFigures } from "@vnmig/vnmig";
+ * const rows = paperExperiment({ repetitions: 1, packetRatesPerSecond: [1000, 2000] });
+ * console.log(paperFigures(rows).map((f) => f.name)); // ["fig5_downtime", "fig6_lost_packets", "fig7_total_migration_time"]
+ * ```
+ */
+export function paperFigures(rows: readonly SweepRow[]): NamedFigure[] {
+  const data = withSizeLabel(rows);
+  const common = {
+    x: "packetsPerSecond",
+    series: "mechanism",
+    facet: "packetSize",
+    xLabel: "data packet rate (packets/s)",
+    seriesLabel: "mechanism",
+    width: 860,
+    height: 360,
+  };
+  return [
+    {
+      name: "fig5_downtime",
+      caption:
+        "Migration downtime as a function of the data packet rate (paper Fig. 5)",
+      figure: sweepFigure(data, {
+        ...common,
+        y: "downtimeSeconds",
+        yLabel: "downtime (s)",
+        title: "Fig. 5: migration downtime vs data packet rate",
+        subtitle: "mean and one standard deviation over repeated runs",
+      }),
+    },
+    {
+      name: "fig6_lost_packets",
+      caption:
+        "Data packets lost during the migration as a function of the data packet rate (paper Fig. 6)",
+      figure: sweepFigure(data, {
+        ...common,
+        y: "lostPackets",
+        yLabel: "lost data packets",
+        title: "Fig. 6: lost data packets vs data packet rate",
+        subtitle: "plane separation and OpenFlow lose none (lines at 0)",
+      }),
+    },
+    {
+      name: "fig7_total_migration_time",
+      caption:
+        "Total migration time as a function of the data packet rate (paper Fig. 7), log scale",
+      figure: sweepFigure(data, {
+        ...common,
+        y: "totalMigrationSeconds",
+        yLabel: "total migration time (s, log scale)",
+        yType: "log",
+        title: "Fig. 7: total migration time vs data packet rate",
+        subtitle:
+          "Xen: trigger to first data packet through the destination; OpenFlow: first to last flow-mod sent",
+      }),
+    },
+  ];
+}
