@@ -56,6 +56,7 @@ async function one(
   const prediction = predictTestbedRun(net, flows, {
     packetsPerSecond,
     gapAfterPhaseSeconds,
+    sendOffsetsSeconds: result.windowSendOffsetsSeconds,
     seed: repeat,
   });
   const row = testbedRow(result, prediction, { gapSeconds, repeat });
@@ -63,8 +64,12 @@ async function one(
     `${ordering} ${packetsPerSecond}/s ${packetBytes} B gap ${gapSeconds}s: ` +
       `total ${(row.measuredTotalMigrationSeconds * 1e3).toFixed(2)} ms ` +
       `(model ${(row.predictedTotalMigrationSeconds * 1e3).toFixed(2)}), ` +
-      `lost ${row.measuredLostPackets} (model ${row.predictedLostPackets}) ` +
-      `of ${row.windowPackets} in window; outside ${row.lostOutsideWindowPackets}`,
+      `table drops ${row.measuredTableMissPackets}, receiver lost ${row.measuredLostPackets} ` +
+      `(model ${row.predictedLostPackets}) ` +
+      `of ${row.windowPackets} in window; outside ${row.lostOutsideWindowPackets}` +
+      (row.lostOutsideWindowPackets > 0
+        ? ` (lost ranges ${JSON.stringify(result.receiver.lostRanges)})`
+        : ""),
   );
   return { row, result };
 }

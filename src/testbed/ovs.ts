@@ -147,7 +147,7 @@ export class OvsHarness {
   #namespaces: string[] = [];
   #links: [string, string][] = [];
   #bridges: string[] = [];
-  #tornDown = false;
+  #teardown: Promise<void> | undefined;
 
   private constructor(runDir: string, namePrefix: string, keep: boolean) {
     this.runDir = runDir;
@@ -257,6 +257,12 @@ export class OvsHarness {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 
+  #checkLive(): void {
+    if (this.#teardown !== undefined) {
+      throw new Error("the Open vSwitch harness is being torn down");
+    }
+  }
+
   /** Runs ovs-vsctl against the private database. */
   vsctl(args: readonly string[]): Promise<CommandResult> {
     return runCommand(
@@ -279,6 +285,7 @@ export class OvsHarness {
     name: string,
     options: { datapathId: bigint; controllerPort: number },
   ): Promise<void> {
+    this.#checkLive();
     assertInteger("controllerPort", options.controllerPort, 1);
     assertInRange("controllerPort", options.controllerPort, 1, 65535);
     this.#bridges.push(name);
@@ -310,6 +317,7 @@ export class OvsHarness {
 
   /** Creates a veth pair in the root namespace; both ends up, IPv6 off, tx checksum offload off. */
   async addVethPair(a: string, b: string): Promise<void> {
+    this.#checkLive();
     for (const n of [a, b]) {
       if (n.length > 15) {
         throw new RangeError(
@@ -388,6 +396,7 @@ export class OvsHarness {
       neighbours: readonly { ipv4: string; mac: string }[];
     },
   ): Promise<HostAttachment> {
+    this.#checkLive();
     const { namespace } = options;
     await runCommand(["ip", "netns", "add", namespace]);
     this.#namespaces.push(namespace);
@@ -457,12 +466,15 @@ export class OvsHarness {
 
   /**
    * Removes the bridges, veths and namespaces created, stops the daemons
-   * (by their process ids) and deletes the run directory. Idempotent; it
-   * keeps going after individual failures.
+   * (by their process ids) and deletes the run directory. Every call
+   * returns the same promise; it keeps going after individual failures.
    */
-  async teardown(): Promise<void> {
-    if (this.#tornDown) return;
-    this.#tornDown = true;
+  teardown(): Promise<void> {
+    this.#teardown ??= this.#teardownOnce();
+    return this.#teardown;
+  }
+
+  async #teardownOnce(): Promise<void> {
     for (const bridge of this.#bridges.reverse()) {
       await runCommand(
         [

@@ -21,6 +21,16 @@ export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+// Timers overshoot by a few ms: sleep to just before the target, then yield
+// until it passes, so an inserted gap is accurate to about one timer tick.
+async function waitUntil(targetMs: number): Promise<void> {
+  const coarseMs = targetMs - wallClockMs() - 5;
+  if (coarseMs > 0) await new Promise((r) => setTimeout(r, coarseMs));
+  while (wallClockMs() < targetMs) {
+    await new Promise((r) => setTimeout(r, 0));
+  }
+}
+
 /**
  * The FLOW_MOD that carries a plan message: `add` installs the entry,
  * `modify` is modify-strict (match and priority identify the entry, the
@@ -182,9 +192,7 @@ export async function executePlan(
       doneMs,
     });
     const gapSeconds = gaps[index] ?? 0;
-    if (gapSeconds > 0) {
-      await new Promise((r) => setTimeout(r, gapSeconds * 1000));
-    }
+    if (gapSeconds > 0) await waitUntil(doneMs + gapSeconds * 1000);
   }
   await Promise.all(
     [...touchedAll].map((d) => controller.barrier(d, timeoutMs)),

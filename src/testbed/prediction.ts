@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertAtLeast, assertInRange } from "../_validate.ts";
+import { assertAtLeast, assertFinite, assertInRange } from "../_validate.ts";
 import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
 import {
   type InstallTimeDistribution,
@@ -88,6 +88,13 @@ export interface PredictionOptions {
   readonly gapAfterPhaseSeconds?: readonly number[];
   /** Margin around the migration window, seconds (default 0.02), as in the run. */
   readonly windowMarginSeconds?: number;
+  /**
+   * Send times of the probes to trace, seconds after the first flow-mod
+   * (default: a CBR stream at packetsPerSecond over the migration window).
+   * A run passes the real send times, so that sender jitter does not count
+   * as model error.
+   */
+  readonly sendOffsetsSeconds?: readonly number[];
   /** Seed of the model's installation times (default 0). */
   readonly seed?: number;
 }
@@ -290,15 +297,23 @@ export function predictTestbedRun(
     }
     return false; // looped
   };
-  const windowStart = start - margin;
-  const windowEnd = completed + margin;
   let windowPackets = 0;
   let lost = 0;
-  for (let k = 0;; k++) {
-    const sent = windowStart + k / rate;
-    if (sent > windowEnd) break;
-    windowPackets++;
-    if (!delivered(sent)) lost++;
+  const offsets = options.sendOffsetsSeconds;
+  if (offsets !== undefined) {
+    offsets.forEach((o, i) => assertFinite(`sendOffsetsSeconds[${i}]`, o));
+    for (const o of offsets) {
+      windowPackets++;
+      if (!delivered(start + o)) lost++;
+    }
+  } else {
+    const windowEnd = completed + margin;
+    for (let k = 0;; k++) {
+      const sent = start - margin + k / rate;
+      if (sent > windowEnd) break;
+      windowPackets++;
+      if (!delivered(sent)) lost++;
+    }
   }
   return {
     totalMigrationSeconds: lastSent - start,

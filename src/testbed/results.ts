@@ -36,6 +36,8 @@ export interface TestbedRow {
   readonly predictedAllAppliedAfterSeconds: number;
   /** Probes lost in the migration window (measured). */
   readonly measuredLostPackets: number;
+  /** Probes the switches' flow tables dropped for want of an entry (measured). */
+  readonly measuredTableMissPackets: number;
   /** Probes lost in the migration window (predicted). */
   readonly predictedLostPackets: number;
   /** Probes sent in the measured migration window. */
@@ -82,6 +84,7 @@ export function testbedRow(
     measuredAllAppliedAfterSeconds: result.allAppliedAfterSeconds,
     predictedAllAppliedAfterSeconds: prediction.allAppliedAfterSeconds,
     measuredLostPackets: result.lostInWindowPackets,
+    measuredTableMissPackets: result.tableMissPackets,
     predictedLostPackets: prediction.lostPackets,
     windowPackets: result.windowPackets,
     lostOutsideWindowPackets: result.lostOutsideWindowPackets,

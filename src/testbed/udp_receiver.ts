@@ -55,6 +55,13 @@ async function main(): Promise<void> {
     tally.add(probe.seq, arrivalMs, probe.sentMs);
   });
   await new Promise<void>((resolve) => socket.bind(port, resolve));
+  // A larger socket buffer rides out short receiver stalls on a busy host
+  // (the kernel caps it at net.core.rmem_max).
+  try {
+    socket.setRecvBufferSize(8 * 1024 * 1024);
+  } catch {
+    // Not supported here: keep the default.
+  }
   console.log(JSON.stringify({ ready: true }));
   const deadline = nowMs() + maxSeconds * 1000;
   while (nowMs() < deadline) {

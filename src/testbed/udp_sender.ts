@@ -3,11 +3,13 @@
  * `deno run --allow-net src/testbed/udp_sender.ts --dst 10.0.0.2 --port 5001
  * --rate 2000 --bytes 64 --count 4000 --run-id 1`.
  *
- * Packet k is due at start + k / rate; each timer tick sends every packet
- * that is due, so the schedule holds on average and the probe carries the
- * actual send time. Prints one JSON line when it starts ({"startMs"}) and
+ * Packet k is due at start + k / rate; each timer tick (about 2 ms apart at
+ * best in Deno) sends every packet that is due, so the schedule holds on
+ * average, bursts last at most a tick, and each probe carries its actual
+ * send time. Prints one JSON line when it starts ({"startMs"}) and
  * one when it ends ({"sentPackets", "firstSendMs", "lastSendMs",
- * "sendErrors"}).
+ * "sendErrors", "sentMsBySeq"}: the send time of every probe, so that the
+ * time of a lost probe is known too).
  *
  * @module
  */
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ startMs }));
   let firstSendMs = NaN;
   let lastSendMs = NaN;
+  const sentMsBySeq = new Array<number>(count);
   let seq = 0;
   while (seq < count) {
     const due = Math.min(
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
     );
     while (seq < due) {
       const sentMs = nowMs();
+      sentMsBySeq[seq] = sentMs;
       if (seq === 0) firstSendMs = sentMs;
       lastSendMs = sentMs;
       socket.send(
@@ -74,14 +78,22 @@ async function main(): Promise<void> {
     }
     if (seq < count) {
       const nextDueMs = startMs + seq * 1000 / rate;
-      await new Promise((r) => setTimeout(r, Math.max(0, nextDueMs - nowMs())));
+      // Timers fire about every 2 ms at best: below that, yield and catch up.
+      const waitMs = nextDueMs - nowMs();
+      await new Promise((r) => setTimeout(r, waitMs > 2 ? waitMs - 1 : 0));
     }
   }
   // Let queued sends complete before closing.
   await new Promise((r) => setTimeout(r, 50));
   socket.close();
   console.log(
-    JSON.stringify({ sentPackets: count, firstSendMs, lastSendMs, sendErrors }),
+    JSON.stringify({
+      sentPackets: count,
+      firstSendMs,
+      lastSendMs,
+      sendErrors,
+      sentMsBySeq,
+    }),
   );
 }
 
