@@ -194,7 +194,15 @@ export type PacketFate =
   | "dropped"
   | "looped";
 
-/** Every packet fate, for legends and loops. */
+/**
+ * Every packet fate, for legends and loops.
+ *
+ * @example
+ * ```ts
+ * import { PACKET_FATES_OPENFLOW } from "@vnmig/vnmig";
+ * console.log(PACKET_FATES_OPENFLOW.includes("looped")); // true
+ * ```
+ */
 export const PACKET_FATES_OPENFLOW: readonly PacketFate[] = [
   "delivered-old",
   "delivered-new",

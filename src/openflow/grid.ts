@@ -32,12 +32,28 @@ export interface GridOptions {
   controllerAttachedTo?: readonly string[];
 }
 
-/** The id of the grid switch at row r, column c. */
+/**
+ * The id of the grid switch at row r, column c.
+ *
+ * @example
+ * ```ts
+ * import { gridSwitchId } from "@vnmig/vnmig";
+ * console.log(gridSwitchId(2, 3)); // "s2_3"
+ * ```
+ */
 export function gridSwitchId(r: number, c: number): string {
   return `s${r}_${c}`;
 }
 
-/** The id of the host on the grid switch at row r, column c. */
+/**
+ * The id of the host on the grid switch at row r, column c.
+ *
+ * @example
+ * ```ts
+ * import { gridHostId } from "@vnmig/vnmig";
+ * console.log(gridHostId(2, 3)); // "h2_3"
+ * ```
+ */
 export function gridHostId(r: number, c: number): string {
   return `h${r}_${c}`;
 }

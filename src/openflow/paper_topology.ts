@@ -121,9 +121,25 @@ export function paperTestbedTopology(
   });
 }
 
-/** The old path (through s2, the former Physical Node A), client to server. */
+/**
+ * The old path (through s2, the former Physical Node A), client to server.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_OLD_PATH } from "@vnmig/vnmig";
+ * console.log(PAPER_OLD_PATH); // ["s1", "s2", "s4"]
+ * ```
+ */
 export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
-/** The new path (through s3, the former Physical Node B), client to server. */
+/**
+ * The new path (through s3, the former Physical Node B), client to server.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_NEW_PATH } from "@vnmig/vnmig";
+ * console.log(PAPER_NEW_PATH); // ["s1", "s3", "s4"]
+ * ```
+ */
 export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
 
 /** Options of {@linkcode paperTestbedMigrations}. */

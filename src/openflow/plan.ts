@@ -44,6 +44,12 @@ export type Ordering =
  * Every ordering: the paper's; everything in one phase without barriers;
  * old entries deleted first; the branching (modified) switches first; and
  * the two-phase, version-tagged update of Reitblatt et al. (SIGCOMM 2012).
+ *
+ * @example
+ * ```ts
+ * import { ORDERINGS } from "@vnmig/vnmig";
+ * console.log(ORDERINGS.length); // 5
+ * ```
  */
 export const ORDERINGS: readonly Ordering[] = [
   "paper",

@@ -172,6 +172,13 @@ export interface PathEntryOptions {
 /**
  * Checks that a path is a simple list of linked switches from the source
  * host's switch to the destination host's switch.
+ *
+ * @example
+ * ```ts
+ * import { checkFlowPath, flow, indexTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * checkFlowPath(indexTopology(net), flow(net, "client", "server"), ["s1", "s3", "s4"]); // no error
+ * ```
  */
 export function checkFlowPath(
   index: TopologyIndex,
@@ -248,7 +255,17 @@ export function pathEntries(
   return entriesWithIndex(indexTopology(topology), f, path, options);
 }
 
-/** {@linkcode pathEntries} over an already-built index (no re-checking). */
+/**
+ * {@linkcode pathEntries} over an already-built index (no re-checking).
+ *
+ * @example
+ * ```ts
+ * import { entriesWithIndex, flow, indexTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const entries = entriesWithIndex(indexTopology(net), flow(net, "client", "server"), ["s1", "s3", "s4"]);
+ * console.log(entries.map((e) => e.outPort)); // [3, 2, 1]
+ * ```
+ */
 export function entriesWithIndex(
   index: TopologyIndex,
   f: Flow,

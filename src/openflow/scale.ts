@@ -69,7 +69,17 @@ export interface CompactSummary {
   readonly oldEntriesFreedSeconds: number;
 }
 
-/** Summarises a {@linkcode compactTiming} result (start time `startSeconds`). */
+/**
+ * Summarises a {@linkcode compactTiming} result (start time `startSeconds`).
+ *
+ * @example
+ * ```ts
+ * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology, summarizeCompactTiming } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const phases = compactPlan(paperTestbedPlan(net), net);
+ * console.log(summarizeCompactTiming(phases, compactTiming(phases, net)).flowModsSent); // 10
+ * ```
+ */
 export function summarizeCompactTiming(
   phases: readonly CompactPhase[],
   timing: CompactTiming,

@@ -33,6 +33,13 @@ export interface InstallTimeDistribution {
 /**
  * A software switch (Open vSwitch-like): a flow-mod takes tens of
  * microseconds. An assumed order of magnitude, not a measurement.
+ *
+ * @example
+ * ```ts
+ * import { migrationTiming, paperTestbedPlan, paperTestbedTopology, SOFTWARE_SWITCH } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * console.log(migrationTiming(paperTestbedPlan(net), net, { install: SOFTWARE_SWITCH }).flowModsSent); // 10
+ * ```
  */
 export const SOFTWARE_SWITCH: InstallTimeDistribution = {
   minSeconds: 0.00002,
@@ -43,6 +50,14 @@ export const SOFTWARE_SWITCH: InstallTimeDistribution = {
  * A hardware switch: writing a rule into TCAM takes milliseconds and varies
  * widely from rule to rule. An assumed order of magnitude, not a
  * measurement.
+ *
+ * @example
+ * ```ts
+ * import { HARDWARE_SWITCH, migrationTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const t = migrationTiming(paperTestbedPlan(net), net, { installBySwitch: { s3: HARDWARE_SWITCH } });
+ * console.log(t.totalMigrationSeconds > 0); // true
+ * ```
  */
 export const HARDWARE_SWITCH: InstallTimeDistribution = {
   minSeconds: 0.001,
@@ -53,7 +68,7 @@ export const HARDWARE_SWITCH: InstallTimeDistribution = {
  * The paper testbed's calibrated timing parameters (C6: "OpenFlow total
  * migration time is about 5 milliseconds"). The three values were chosen
  * together so that the paper's ordering on {@linkcode paperTestbedTopology}
- * (10 flow-mods, 5 barriers, two control hops at most) sends its first and
+ * (10 flow-mods, 8 barrier requests, two control hops at most) sends its first and
  * last flow-mod about 5 ms apart; each is also a plausible figure for the
  * 2010 setting:
  * - `controllerPerMessageSeconds` 0.1 ms: a NOX (Python) application
@@ -63,6 +78,12 @@ export const HARDWARE_SWITCH: InstallTimeDistribution = {
  *   TCP stacks;
  * - `install` 0.2 ms minimum, 0.3 ms mean: the OpenFlow 0.8.9 reference
  *   software switch applying one flow-mod.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_TESTBED_PROFILE } from "@vnmig/vnmig";
+ * console.log(PAPER_TESTBED_PROFILE.controllerPerMessageSeconds); // 0.0001
+ * ```
  */
 export const PAPER_TESTBED_PROFILE: {
   readonly controllerPerMessageSeconds: number;
@@ -162,7 +183,16 @@ export interface CompactPhase {
 
 const COMMAND_CODE = { add: 0, modify: 1, delete: 2 } as const;
 
-/** Reduces a plan to {@linkcode CompactPhase}s over a topology's switches. */
+/**
+ * Reduces a plan to {@linkcode CompactPhase}s over a topology's switches.
+ *
+ * @example
+ * ```ts
+ * import { compactPlan, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * console.log(compactPlan(paperTestbedPlan(net), net)[1].switchIndex); // Int32Array [0, 3]
+ * ```
+ */
 export function compactPlan(
   plan: MigrationPlan,
   topology: Topology,
@@ -211,6 +241,14 @@ export interface CompactTiming {
 /**
  * The timing mechanism over a compact plan (see the module doc): the one
  * engine behind {@linkcode migrationTiming} and the scaling study.
+ *
+ * @example
+ * ```ts
+ * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const t = compactTiming(compactPlan(paperTestbedPlan(net), net), net);
+ * console.log(t.effectiveSeconds.length); // 10
+ * ```
  */
 export function compactTiming(
   phases: readonly CompactPhase[],

@@ -169,7 +169,15 @@ function checkIpv4(name: string, ip: string): void {
   }
 }
 
-/** Checks a topology built by hand; throws a RangeError on the first fault. */
+/**
+ * Checks a topology built by hand; throws a RangeError on the first fault.
+ *
+ * @example
+ * ```ts
+ * import { checkTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * checkTopology(paperTestbedTopology()); // no error
+ * ```
+ */
 export function checkTopology(t: Topology): void {
   if (!Array.isArray(t.switches) || t.switches.length === 0) {
     throw new RangeError(
