@@ -164,13 +164,17 @@ export function eventsBefore(
   return k;
 }
 
-/** Write events in [fromSeconds, toSeconds). */
+/** Write events in [fromSeconds, toSeconds), exact up to `cap` (+ 2). */
 function eventsIn(
   rate: number,
   fromSeconds: number,
   toSeconds: number,
+  cap: number,
 ): number {
-  if (toSeconds <= fromSeconds) return 0;
+  if (toSeconds <= fromSeconds || rate <= 0) return 0;
+  // An interval holds at least floor(length * rate) events: when that is
+  // over the cap the exact count is not needed (and may be huge).
+  if ((toSeconds - fromSeconds) * rate >= cap + 2) return cap + 2;
   return eventsBefore(rate, toSeconds) - eventsBefore(rate, fromSeconds);
 }
 
@@ -193,6 +197,7 @@ export function uniqueBackgroundPages(
     model.backgroundPagesPerSecond,
     fromSeconds,
     toSeconds,
+    model.backgroundWorkingSetPages,
   );
   return Math.min(model.backgroundWorkingSetPages, writes);
 }
@@ -218,6 +223,7 @@ export function uniqueBufferPages(
     model.forwardedPacketsPerSecond,
     fromSeconds,
     toSeconds,
+    model.bufferPoolPages,
   );
   return Math.min(model.bufferPoolPages, packets * model.bufferPagesPerPacket);
 }
