@@ -100,6 +100,10 @@ export interface XenStandardResult {
   readonly phases: readonly PhaseInterval[];
   /** The traffic engine's full counts. */
   readonly fates: FateCounts;
+  /** The data stream (on its own clock: the trigger at `triggerSeconds`). */
+  readonly stream: CbrStream;
+  /** The forwarding path with its state changes (for {@linkcode simulatePackets}). */
+  readonly path: readonly PathElement[];
 }
 
 /**
@@ -229,6 +233,8 @@ export function xenStandardMigration(
     bytesSent: precopy.totalBytesSent,
     phases,
     fates,
+    stream,
+    path,
   };
 }
 
