@@ -272,6 +272,10 @@ Deno.test("deleting right after the barrier drops packets still in flight on a s
   assert.ok(r.droppedPackets > 0);
   assert.equal(r.downtimeSeconds > 0, true);
   assert.equal(run(paperScenario(), "paper", stream).report.droppedPackets, 0);
+  // Waiting for the old path to drain before deleting (Reitblatt et al.) fixes it.
+  const drained = run(s, "paper", stream, { drainBeforeDeleteSeconds: 0.021 });
+  assert.equal(drained.report.lostPackets, 0);
+  assert.ok(drained.timing.totalMigrationSeconds > 0.021);
 });
 
 Deno.test("rule state over time: each switch's entries change exactly when its flow-mods take effect", () => {

@@ -61,6 +61,13 @@ Deno.test("timing by hand: per-message cost, channel latency, installation, barr
     row.forEach((x, j) => close(ms[i][j], x))
   );
   close(t.totalMigrationSeconds, 0.0047);
+  // A drain wait before the delete-only phase shifts the delete by exactly that.
+  const drained = migrationTiming(plan, twoSwitchTopology(), {
+    controllerPerMessageSeconds: 0.0001,
+    install: constant,
+    drainBeforeDeleteSeconds: 0.01,
+  });
+  close(drained.messages[2].sentSeconds, 0.0148);
   close(t.newPathInForceSeconds, 0.0027);
   close(t.oldEntriesFreedSeconds, 0.0063);
   close(t.completedSeconds, 0.0063);
@@ -207,6 +214,7 @@ Deno.test("timing rejects bad options with RangeErrors", () => {
     [{ install: { minSeconds: 2, meanSeconds: 1 } }, /install\.meanSeconds/],
     [{ installBySwitch: { nope: SOFTWARE_SWITCH } }, /installBySwitch/],
     [{ seed: 1.5 }, /seed/],
+    [{ drainBeforeDeleteSeconds: -1 }, /drainBeforeDeleteSeconds/],
     [
       { flowVisor: { extraLatencySeconds: NaN, perMessageSeconds: 0 } },
       /flowVisor\.extraLatencySeconds/,

@@ -12,7 +12,8 @@
  * phase with a barrier the controller sends a barrier request to every
  * switch the phase touched; a switch replies once everything before the
  * request is in effect, and the next phase starts when the last reply is
- * back. Without a barrier the next phase follows at once.
+ * back. Without a barrier the next phase follows at once. Optionally the
+ * controller waits before a phase of deletes only, for the old path to drain.
  *
  * @module
  */
@@ -117,6 +118,13 @@ export interface TimingOptions {
   startSeconds?: number;
   /** Seed of the installation times. Default 0. */
   seed?: number;
+  /**
+   * Wait this long before a phase of deletes only (not the first phase), so
+   * that packets still in flight on the old path drain first, as Reitblatt
+   * et al. do before removing an old version, seconds. Default 0 (the paper
+   * deletes as soon as the redirect's barrier is back).
+   */
+  drainBeforeDeleteSeconds?: number;
 }
 
 /** When one flow-mod was sent, arrived and took effect. */
@@ -262,6 +270,8 @@ export function compactTiming(
   assertFinite("startSeconds", start);
   const seed = options.seed ?? 0;
   assertInteger("seed", seed, 0);
+  const drain = options.drainBeforeDeleteSeconds ?? 0;
+  assertAtLeast("drainBeforeDeleteSeconds", drain, 0);
   const fv = options.flowVisor;
   if (fv) {
     assertAtLeast("flowVisor.extraLatencySeconds", fv.extraLatencySeconds, 0);
@@ -309,7 +319,10 @@ export function compactTiming(
   let barriers = 0;
   let lastReply = start;
   let k = 0;
-  for (const p of phases) {
+  phases.forEach((p, pi) => {
+    if (pi > 0 && p.command.length > 0 && p.command.every((c) => c === 2)) {
+      controller += drain;
+    }
     const phaseStart = controller;
     const touched: number[] = [];
     const seen = new Set<number>();
@@ -349,7 +362,7 @@ export function compactTiming(
       startSeconds: phaseStart,
       endSeconds: phaseEnd,
     });
-  }
+  });
   return {
     sentSeconds: sent,
     arrivedSeconds: arrived,
