@@ -22,7 +22,7 @@ import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
 import type { Topology } from "../openflow/topology.ts";
 import { OpenFlowController } from "./controller.ts";
 import { buildNetwork, portKey } from "./network.ts";
-import { OvsHarness } from "./ovs.ts";
+import { OvsHarness, type OvsHarnessOptions } from "./ovs.ts";
 import {
   executePlan,
   flowModOptions,
@@ -54,12 +54,16 @@ export interface TestbedRunOptions {
   readonly windowMarginSeconds?: number;
   /** UDP destination port (default 5001). */
   readonly udpPort?: number;
+  /** Let Open vSwitch cache datapath flows (default false; see {@linkcode OvsHarnessOptions}). */
+  readonly datapathFlowCache?: boolean;
 }
 
 /** What one testbed run measured. */
 export interface TestbedRunResult {
   /** The plan's ordering. */
   readonly ordering: string;
+  /** Whether the datapath cached flows. */
+  readonly datapathFlowCache: boolean;
   /** Probe rate, packets per second. */
   readonly packetsPerSecond: number;
   /** Probe size, bytes (IPv4 length). */
@@ -260,7 +264,9 @@ export async function runTestbedMigration(
   const count = Math.ceil(rate * trafficSeconds);
   const runId = (Deno.pid * 7919 + Math.floor(performance.now())) >>> 0;
 
-  const harness = await OvsHarness.start();
+  const harness = await OvsHarness.start({
+    datapathFlowCache: options.datapathFlowCache ?? false,
+  });
   const controller = OpenFlowController.listen();
   const processes: JsonLines[] = [];
   let interrupted = false;
@@ -426,6 +432,7 @@ export async function runTestbedMigration(
     const { sentMsBySeq: _drop, ...receiverReport } = report;
     return {
       ordering: flows.plan.ordering,
+      datapathFlowCache: options.datapathFlowCache ?? false,
       packetsPerSecond: rate,
       packetBytes,
       execution,

@@ -133,6 +133,16 @@ export interface OvsHarnessOptions {
   readonly namePrefix?: string;
   /** Keep the run directory (logs, database) after teardown; default false. */
   readonly keepRunDir?: boolean;
+  /**
+   * Let the datapath cache forwarding decisions (megaflows), as Open vSwitch
+   * does by default; default false. Open vSwitch answers a barrier once its
+   * OpenFlow tables changed, but updates cached datapath flows a few
+   * milliseconds later (more on a busy host), so with the cache a switch
+   * may still forward by a replaced or deleted entry after the barrier.
+   * Without it (`other_config:flow-limit=0`) every packet is looked up in
+   * the tables in force, which is what the OpenFlow barrier promises.
+   */
+  readonly datapathFlowCache?: boolean;
 }
 
 /** A private Open vSwitch instance and the network objects built around it. */
@@ -179,7 +189,7 @@ export class OvsHarness {
     const runDir = await Deno.makeTempDir({ prefix: "vnmig-ovs-" });
     const harness = new OvsHarness(runDir, prefix, options.keepRunDir ?? false);
     try {
-      await harness.#startDaemons();
+      await harness.#startDaemons(options.datapathFlowCache ?? false);
     } catch (error) {
       await harness.teardown();
       throw error;
@@ -187,7 +197,7 @@ export class OvsHarness {
     return harness;
   }
 
-  async #startDaemons(): Promise<void> {
+  async #startDaemons(datapathFlowCache: boolean): Promise<void> {
     const db = `${this.runDir}/conf.db`;
     const sock = `${this.runDir}/db.sock`;
     await runCommand(["ovsdb-tool", "create", db, SCHEMA_PATH]);
@@ -208,6 +218,15 @@ export class OvsHarness {
       }
     }, "ovsdb-server socket");
     await this.vsctl(["--no-wait", "init"]);
+    if (!datapathFlowCache) {
+      await this.vsctl([
+        "--no-wait",
+        "set",
+        "Open_vSwitch",
+        ".",
+        "other_config:flow-limit=0",
+      ]);
+    }
     this.#spawnDaemon([
       "ovs-vswitchd",
       `unix:${sock}`,

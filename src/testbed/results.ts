@@ -12,6 +12,8 @@ import type { TestbedPrediction } from "./prediction.ts";
 export interface TestbedRow {
   /** Plan ordering. */
   readonly ordering: string;
+  /** Whether Open vSwitch cached datapath flows. */
+  readonly datapathFlowCache: boolean;
   /** Probe rate, packets per second. */
   readonly packetsPerSecond: number;
   /** Probe size (IPv4 length), bytes. */
@@ -72,6 +74,7 @@ export function testbedRow(
 ): TestbedRow {
   return {
     ordering: result.ordering,
+    datapathFlowCache: result.datapathFlowCache,
     packetsPerSecond: result.packetsPerSecond,
     packetBytes: result.packetBytes,
     gapSeconds: options.gapSeconds,
