@@ -5,11 +5,49 @@
  * @module
  */
 
-export * from "./dirty_model.ts";
-export * from "./precopy.ts";
-export * from "./closed_form.ts";
-export * from "./paper_profile.ts";
-export * from "./standard.ts";
+export {
+  DEFAULT_BUFFER_POOL_PAGES,
+  type DirtyCount,
+  type DirtyModel,
+  dirtyModel,
+  type DirtyModelOptions,
+  eventsBefore,
+  uniqueBackgroundPages,
+  uniqueBufferPages,
+  uniqueDirtyPages,
+} from "./dirty_model.ts";
+export {
+  precopyMigration,
+  type PrecopyOptions,
+  type PrecopyResult,
+  type PrecopyRound,
+  type RateLimiterOptions,
+  STOP_REASONS,
+  type StopReason,
+  type StopTest,
+  XEN_RATE_LIMITER,
+} from "./precopy.ts";
+export {
+  type ClosedFormOptions,
+  closedFormPrecopy,
+  type ClosedFormResult,
+  type ClosedFormRounds,
+  closedFormRounds,
+  type ClosedFormRoundsOptions,
+  linkPagesPerSecond,
+} from "./closed_form.ts";
+export {
+  PAPER_TESTBED,
+  profileDirtyModel,
+  profilePrecopyOptions,
+  type XenTestbedProfile,
+} from "./paper_profile.ts";
+export {
+  type PhaseInterval,
+  xenStandardMigration,
+  type XenStandardOptions,
+  type XenStandardResult,
+} from "./standard.ts";
 export {
   type AdjacencySurvival,
   adjacencySurvival,
