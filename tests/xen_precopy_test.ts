@@ -516,3 +516,15 @@ Deno.test("bad input: RangeError naming parameter, value and range", () => {
   );
   assert.throws(() => linkPagesPerSecond(0), /linkBitsPerSecond/);
 });
+
+Deno.test("recordRounds: false changes nothing but the trace; memoryBytes rounds up to pages", () => {
+  const options: PrecopyOptions = {
+    memoryBytes: 100 * 4096 + 1,
+    dirty: { bufferPoolPages: 0, hotPages: 60, backgroundPagesPerSecond: 1e5 },
+  };
+  const full = precopyMigration(options);
+  const lean = precopyMigration({ ...options, recordRounds: false });
+  assert.equal(full.memoryPages, 101);
+  assert.equal(lean.rounds.length, 0);
+  assert.deepEqual({ ...lean, rounds: full.rounds }, full);
+});
