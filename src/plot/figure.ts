@@ -39,6 +39,44 @@ export const DEFAULT_FONT_FILE =
 // One document for all figures; Plot only creates elements in it.
 const { document } = parseHTML("<!doctype html><html><body></body></html>");
 
+// Plot paints continuous colour legends (ramps) on a <canvas> and embeds it
+// as an image. linkedom has no canvas, so give Plot one whose 1-pixel-high
+// fillRect calls become an SVG image of the same colours.
+const createElement = document.createElement.bind(document);
+document.createElement = ((name: string) => {
+  const element = createElement(name);
+  if (name.toLowerCase() === "canvas") {
+    const rects: string[] = [];
+    let fillStyle = "black";
+    const context = {
+      set fillStyle(value: string) {
+        fillStyle = value;
+      },
+      get fillStyle() {
+        return fillStyle;
+      },
+      fillRect(x: number, y: number, w: number, h: number) {
+        rects.push(
+          `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${fillStyle}"/>`,
+        );
+      },
+    };
+    Object.assign(element, {
+      getContext: () => context,
+      toDataURL: () => {
+        const width = Number(element.getAttribute("width") ?? 256);
+        const height = Number(element.getAttribute("height") ?? 1);
+        const svg =
+          `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" preserveAspectRatio="none">${
+            rects.join("")
+          }</svg>`;
+        return `data:image/svg+xml;base64,${btoa(svg)}`;
+      },
+    });
+  }
+  return element;
+}) as typeof document.createElement;
+
 function toSvgText(node: Element): string {
   if (node.tagName.toLowerCase() === "svg") {
     node.setAttribute("xmlns", "http://www.w3.org/2000/svg");
@@ -46,10 +84,14 @@ function toSvgText(node: Element): string {
   }
   // A plot with a title or a legend is an HTML <figure>: lay its parts out
   // in one <svg> so that the result stands alone (PNG, files, notebooks).
-  const plot = Array.from(node.children).find((c) =>
-    c.tagName.toLowerCase() === "svg"
+  // The widest child sets the width: a colour ramp legend comes before the
+  // plot and is narrower.
+  const width = Math.max(
+    320,
+    ...Array.from(node.children)
+      .filter((c) => c.tagName.toLowerCase() === "svg")
+      .map((c) => Number(c.getAttribute("width") ?? 640)),
   );
-  const width = Number(plot?.getAttribute("width") ?? 640);
   const parts: string[] = [];
   let y = 0;
   for (const child of Array.from(node.children)) {
