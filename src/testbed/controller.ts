@@ -52,7 +52,20 @@ export interface ControllerOptions {
   readonly port?: number;
 }
 
-/** A minimal OpenFlow 1.3 controller for the testbed. */
+/**
+ * A minimal OpenFlow 1.3 controller for the testbed.
+ *
+ * @example
+ * ```ts ignore
+ * import { OpenFlowController } from "@vnmig/vnmig";
+ * const controller = OpenFlowController.listen();
+ * // ovs-vsctl set-controller BR tcp:127.0.0.1:<controller.port>
+ * await controller.waitForSwitches([1n]);
+ * await controller.sendFlowMod(1n, { command: "add", priority: 100, match: { inPort: 1 }, outPorts: [2] });
+ * await controller.barrier(1n);
+ * controller.close();
+ * ```
+ */
 export class OpenFlowController {
   /** The TCP port it listens on. */
   readonly port: number;

@@ -360,6 +360,7 @@ export async function runTestbedMigration(
       "run",
       "--no-config",
       "--allow-net",
+      "--unstable-net",
       scriptPath("./udp_receiver.ts"),
       `--port=${udpPort}`,
       `--expect=${count}`,

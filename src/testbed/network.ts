@@ -26,7 +26,15 @@ export interface TestbedNetwork {
   readonly macOf: ReadonlyMap<string, string>;
 }
 
-/** The key of {@linkcode TestbedNetwork.interfaceOf}. */
+/**
+ * The key of {@linkcode TestbedNetwork.interfaceOf}.
+ *
+ * @example
+ * ```ts
+ * import { portKey } from "@vnmig/vnmig";
+ * console.log(portKey("s1", 2)); // "s1:2"
+ * ```
+ */
 export function portKey(switchId: string, port: number): string {
   return `${switchId}:${port}`;
 }
@@ -39,6 +47,20 @@ function hostMac(index: number): string {
 /**
  * Creates the bridges (connected to the controller on 127.0.0.1:controllerPort),
  * links and hosts of `topology` in `harness`.
+ *
+ * @example
+ * ```ts ignore
+ * import { buildNetwork, OpenFlowController, OvsHarness, paperTestbedTopology } from "@vnmig/vnmig";
+ * const harness = await OvsHarness.start();
+ * const controller = OpenFlowController.listen();
+ * try {
+ *   const net = await buildNetwork(harness, paperTestbedTopology(), controller.port);
+ *   await controller.waitForSwitches([...net.datapathIdOf.values()]);
+ * } finally {
+ *   controller.close();
+ *   await harness.teardown();
+ * }
+ * ```
  */
 export async function buildNetwork(
   harness: OvsHarness,

@@ -16,10 +16,26 @@
 import { assertInRange, assertInteger } from "../_validate.ts";
 import type { FlowMatch } from "../openflow/plan_types.ts";
 
-/** The OpenFlow 1.3 wire version byte. */
+/**
+ * The OpenFlow 1.3 wire version byte.
+ *
+ * @example
+ * ```ts
+ * import { encodeHello, OFP13_VERSION } from "@vnmig/vnmig";
+ * console.log(encodeHello(1)[0] === OFP13_VERSION); // true
+ * ```
+ */
 export const OFP13_VERSION = 0x04;
 
-/** OpenFlow 1.3 message type numbers used by the testbed. */
+/**
+ * OpenFlow 1.3 message type numbers used by the testbed.
+ *
+ * @example
+ * ```ts
+ * import { encodeSimple, OFPT } from "@vnmig/vnmig";
+ * console.log(encodeSimple("barrier_request", 1)[1] === OFPT.BARRIER_REQUEST); // true
+ * ```
+ */
 export const OFPT = {
   HELLO: 0,
   ERROR: 1,
@@ -32,7 +48,16 @@ export const OFPT = {
   BARRIER_REPLY: 21,
 } as const;
 
-/** FLOW_MOD command numbers (ofp_flow_mod_command). */
+/**
+ * FLOW_MOD command numbers (ofp_flow_mod_command).
+ *
+ * @example
+ * ```ts
+ * import { encodeFlowMod, OFPFC } from "@vnmig/vnmig";
+ * const bytes = encodeFlowMod(1, { command: "delete-strict", priority: 1, match: {} });
+ * console.log(bytes[25] === OFPFC.DELETE_STRICT); // true
+ * ```
+ */
 export const OFPFC = {
   ADD: 0,
   MODIFY: 1,
@@ -57,7 +82,15 @@ const COMMAND_CODES: Record<FlowModCommandName, number> = {
   "delete-strict": OFPFC.DELETE_STRICT,
 };
 
-/** OFPP_ANY / OFPG_ANY / OFP_NO_BUFFER: "no filter" and "no buffer". */
+/**
+ * OFPP_ANY / OFPG_ANY / OFP_NO_BUFFER: "no filter" and "no buffer".
+ *
+ * @example
+ * ```ts
+ * import { OFP_ANY } from "@vnmig/vnmig";
+ * console.log(OFP_ANY.toString(16)); // "ffffffff"
+ * ```
+ */
 export const OFP_ANY = 0xffffffff;
 
 const HEADER_BYTES = 8;

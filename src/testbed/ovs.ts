@@ -145,7 +145,20 @@ export interface OvsHarnessOptions {
   readonly datapathFlowCache?: boolean;
 }
 
-/** A private Open vSwitch instance and the network objects built around it. */
+/**
+ * A private Open vSwitch instance and the network objects built around it.
+ *
+ * @example
+ * ```ts ignore
+ * import { OvsHarness } from "@vnmig/vnmig";
+ * const harness = await OvsHarness.start();
+ * try {
+ *   await harness.addBridge("vnmdemo", { datapathId: 1n, controllerPort: 6653 });
+ * } finally {
+ *   await harness.teardown();
+ * }
+ * ```
+ */
 export class OvsHarness {
   /** The private run directory (database, sockets, logs). */
   readonly runDir: string;

@@ -16,7 +16,16 @@ import type {
 import type { OpenFlowController } from "./controller.ts";
 import type { FlowModOptions, VlanActions } from "./openflow13.ts";
 
-/** Wall-clock milliseconds (Unix epoch) with sub-millisecond resolution. */
+/**
+ * Wall-clock milliseconds (Unix epoch) with sub-millisecond resolution: the
+ * clock the controller, the sender and the receiver share.
+ *
+ * @example
+ * ```ts
+ * import { wallClockMs } from "@vnmig/vnmig";
+ * console.log(wallClockMs() > 1.7e12); // true
+ * ```
+ */
 export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }

@@ -33,6 +33,12 @@ import {
  * - `install` 0.02 ms minimum, 0.05 ms mean: the model's software-switch
  *   preset, kept (the barrier round trips bound it from above; a flow-mod
  *   on Open vSwitch's classifier is not measurable apart from them here).
+ *
+ * @example
+ * ```ts
+ * import { OVS_TESTBED_PROFILE } from "@vnmig/vnmig";
+ * console.log(OVS_TESTBED_PROFILE.controlChannelLatencySeconds); // 0.00023
+ * ```
  */
 export const OVS_TESTBED_PROFILE: {
   readonly controllerPerMessageSeconds: number;

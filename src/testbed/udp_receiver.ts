@@ -1,6 +1,6 @@
 /**
  * The UDP receiver (run it inside the server namespace):
- * `deno run --allow-net src/testbed/udp_receiver.ts --port 5001 --expect 4000
+ * `deno run --allow-net --unstable-net src/testbed/udp_receiver.ts --port 5001 --expect 4000
  * --run-id 1 --idle-ms 500 --max-seconds 30`.
  *
  * Prints {"ready": true} once bound, then, when no probe came for idle-ms
@@ -11,10 +11,15 @@
  * @module
  */
 
-import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { assertInteger, assertPositive } from "../_validate.ts";
 import { decodeProbe, ReceiverTally } from "./udp_tools.ts";
+
+/** The part of Deno's unstable DatagramConn the receiver uses. */
+interface DatagramConn {
+  receive(): Promise<[Uint8Array, unknown]>;
+  close(): void;
+}
 
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -43,32 +48,43 @@ async function main(): Promise<void> {
   const tally = new ReceiverTally(expect);
   let foreign = 0;
   let lastArrivalMs = NaN;
-  const socket = dgram.createSocket("udp4");
-  socket.on("message", (msg: Uint8Array) => {
-    const arrivalMs = nowMs();
-    const probe = decodeProbe(msg);
-    if (probe === undefined || probe.runId !== runId) {
-      foreign++;
-      return;
-    }
-    lastArrivalMs = arrivalMs;
-    tally.add(probe.seq, arrivalMs, probe.sentMs);
-  });
-  await new Promise<void>((resolve) => socket.bind(port, resolve));
-  // A larger socket buffer rides out short receiver stalls on a busy host
-  // (the kernel caps it at net.core.rmem_max).
-  try {
-    socket.setRecvBufferSize(8 * 1024 * 1024);
-  } catch {
-    // Not supported here: keep the default.
-  }
+  // Deno's native UDP socket (needs --unstable-net): node:dgram costs too
+  // much per datagram here and overflows the socket buffer at a few
+  // thousand packets per second on a busy host.
+  const conn = (Deno as unknown as {
+    listenDatagram(o: {
+      transport: "udp";
+      hostname: string;
+      port: number;
+    }): DatagramConn;
+  }).listenDatagram({ transport: "udp", hostname: "0.0.0.0", port });
   console.log(JSON.stringify({ ready: true }));
   const deadline = nowMs() + maxSeconds * 1000;
-  while (nowMs() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-    if (!Number.isNaN(lastArrivalMs) && nowMs() - lastArrivalMs > idleMs) break;
+  const watchdog = setInterval(() => {
+    const now = nowMs();
+    if (
+      now > deadline ||
+      (!Number.isNaN(lastArrivalMs) && now - lastArrivalMs > idleMs)
+    ) {
+      conn.close();
+    }
+  }, 20);
+  try {
+    for (;;) {
+      const [msg] = await conn.receive();
+      const arrivalMs = nowMs();
+      const probe = decodeProbe(msg);
+      if (probe === undefined || probe.runId !== runId) {
+        foreign++;
+        continue;
+      }
+      lastArrivalMs = arrivalMs;
+      tally.add(probe.seq, arrivalMs, probe.sentMs);
+    }
+  } catch {
+    // Closed by the watchdog.
   }
-  socket.close();
+  clearInterval(watchdog);
   const report = tally.report(expect);
   const out: Record<string, unknown> = {
     ...report,

@@ -12,14 +12,46 @@
 
 import { assertInRange, assertInteger } from "../_validate.ts";
 
-/** Bytes of the probe header in the UDP payload. */
+/**
+ * Bytes of the probe header in the UDP payload.
+ *
+ * @example
+ * ```ts
+ * import { PROBE_HEADER_BYTES } from "@vnmig/vnmig";
+ * console.log(PROBE_HEADER_BYTES); // 16
+ * ```
+ */
 export const PROBE_HEADER_BYTES = 16;
-/** IPv4 + UDP header bytes. */
+/**
+ * IPv4 + UDP header bytes.
+ *
+ * @example
+ * ```ts
+ * import { IP_UDP_HEADER_BYTES } from "@vnmig/vnmig";
+ * console.log(IP_UDP_HEADER_BYTES); // 28
+ * ```
+ */
 export const IP_UDP_HEADER_BYTES = 28;
-/** Smallest packet size (IPv4 length) a probe fits in. */
+/**
+ * Smallest packet size (IPv4 length) a probe fits in.
+ *
+ * @example
+ * ```ts
+ * import { MIN_PACKET_BYTES } from "@vnmig/vnmig";
+ * console.log(MIN_PACKET_BYTES); // 44
+ * ```
+ */
 export const MIN_PACKET_BYTES: number = PROBE_HEADER_BYTES +
   IP_UDP_HEADER_BYTES;
-/** Largest packet size that fits a 1500-byte MTU. */
+/**
+ * Largest packet size that fits a 1500-byte MTU.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PACKET_BYTES } from "@vnmig/vnmig";
+ * console.log(MAX_PACKET_BYTES); // 1500
+ * ```
+ */
 export const MAX_PACKET_BYTES = 1500;
 
 /** A decoded probe header. */
