@@ -3,9 +3,11 @@
  * with real UDP traffic and writes measured against predicted figures to
  * data/testbed/migration.csv.
  *
- * - `deno task testbed` : the sweep (paper ordering over rates and packet
- *   sizes; broken orderings over rates; paper and all-at-once again with
- *   Open vSwitch's datapath flow cache on), CSV + SVG plots;
+ * - `deno task testbed` : the sweep (the paper's ordering over rates and
+ *   packet sizes; then over rates: the paper's ordering with a drain wait
+ *   before the deletes, the broken orderings, and the paper's and
+ *   all-at-once again with Open vSwitch's datapath flow cache on), CSV +
+ *   SVG plots;
  * - `deno task testbed calibrate` : ten paper-ordering runs, printing the
  *   controller's per-message spacing and the barrier round trips, the
  *   figures {@linkcode OVS_TESTBED_PROFILE} was calibrated to;
@@ -18,6 +20,7 @@
 import { parseArgs } from "node:util";
 import { csvFormat } from "d3-dsv";
 import type { Ordering } from "../openflow/plan.ts";
+import type { MigrationPlan } from "../openflow/plan_types.ts";
 import {
   paperTestbedInitialEntries,
   paperTestbedPlan,
@@ -29,32 +32,101 @@ import { testbedAvailability } from "./ovs.ts";
 import { OVS_TESTBED_PROFILE, predictTestbedRun } from "./prediction.ts";
 import { type TestbedRow, testbedRow } from "./results.ts";
 
-/** The broken orderings run, with the gap inserted after their first phase (seconds). */
-const BROKEN: readonly { ordering: Ordering; gapSeconds: number }[] = [
-  { ordering: "delete-old-first", gapSeconds: 0.05 },
-  { ordering: "branching-first", gapSeconds: 0.05 },
-  { ordering: "all-at-once", gapSeconds: 0 },
+/** One kind of run: an ordering, possibly with a wait after one phase. */
+interface Variant {
+  readonly ordering: Ordering;
+  /** Label in the CSV. */
+  readonly variant: string;
+  /** Wait after the phase `afterPhase` selects, seconds (0: none). */
+  readonly gapSeconds: number;
+  /** Which phase the wait follows: the first, or the last one that redirects. */
+  readonly afterPhase: "first" | "last redirect";
+  /** Open vSwitch's datapath flow cache on. */
+  readonly datapathFlowCache: boolean;
+}
+
+const PLAIN = {
+  gapSeconds: 0,
+  afterPhase: "first",
+  datapathFlowCache: false,
+} as const;
+
+/** The broken orderings, with a 50 ms wait after their first phase (a slow controller or switch) where one is needed to expose them. */
+const BROKEN: readonly Variant[] = [
+  {
+    ...PLAIN,
+    ordering: "delete-old-first",
+    variant: "gap after first phase",
+    gapSeconds: 0.05,
+  },
+  {
+    ...PLAIN,
+    ordering: "branching-first",
+    variant: "gap after first phase",
+    gapSeconds: 0.05,
+  },
+  { ...PLAIN, ordering: "all-at-once", variant: "as planned" },
 ];
 
+/**
+ * The paper's ordering with a 10 ms wait between the redirect and the
+ * deletion of the old path, so that probes still in flight on the old path
+ * (queued between software switches) drain first.
+ */
+const PAPER_DRAIN: Variant = {
+  ...PLAIN,
+  ordering: "paper",
+  variant: "drain before delete",
+  gapSeconds: 0.01,
+  afterPhase: "last redirect",
+};
+
+/** Open vSwitch's default: datapath flows cached and updated after the barrier. */
+const CACHED: readonly Variant[] = [
+  {
+    ...PLAIN,
+    ordering: "paper",
+    variant: "cached datapath",
+    datapathFlowCache: true,
+  },
+  {
+    ...PLAIN,
+    ordering: "all-at-once",
+    variant: "cached datapath",
+    datapathFlowCache: true,
+  },
+];
+
+/** The index of the phase a variant's wait follows. */
+function gapPhase(plan: MigrationPlan, v: Variant): number {
+  if (v.afterPhase === "first") return 0;
+  let last = 0;
+  plan.phases.forEach((p, i) => {
+    if (p.messages.some((m) => m.command === "modify")) last = i;
+  });
+  return last;
+}
+
 async function one(
-  ordering: Ordering,
+  v: Variant,
   packetsPerSecond: number,
   packetBytes: number,
-  gapSeconds: number,
   repeat: number,
-  datapathFlowCache = false,
 ): Promise<{ row: TestbedRow; result: TestbedRunResult }> {
   const net = paperTestbedTopology();
   const flows = {
     initialEntries: paperTestbedInitialEntries(net),
-    plan: paperTestbedPlan(net, ordering),
+    plan: paperTestbedPlan(net, v.ordering),
   };
-  const gapAfterPhaseSeconds = gapSeconds > 0 ? [gapSeconds] : [];
+  const phase = gapPhase(flows.plan, v);
+  const gapAfterPhaseSeconds = v.gapSeconds > 0
+    ? flows.plan.phases.map((_, i) => (i === phase ? v.gapSeconds : 0))
+    : [];
   const result = await runTestbedMigration(net, flows, {
     packetsPerSecond,
     packetBytes,
     gapAfterPhaseSeconds,
-    datapathFlowCache,
+    datapathFlowCache: v.datapathFlowCache,
   });
   const prediction = predictTestbedRun(net, flows, {
     packetsPerSecond,
@@ -62,14 +134,18 @@ async function one(
     sendOffsetsSeconds: result.windowSendOffsetsSeconds,
     seed: repeat,
   });
-  const row = testbedRow(result, prediction, { gapSeconds, repeat });
+  const row = testbedRow(result, prediction, {
+    variant: v.variant,
+    gapSeconds: v.gapSeconds,
+    gapAfterPhase: v.gapSeconds > 0 ? phase : "",
+    repeat,
+  });
   console.error(
-    `${ordering}${
-      datapathFlowCache ? " (cached datapath)" : ""
-    } ${packetsPerSecond}/s ${packetBytes} B gap ${gapSeconds}s: ` +
+    `${v.ordering} (${v.variant}) ${packetsPerSecond}/s ${packetBytes} B: ` +
       `total ${(row.measuredTotalMigrationSeconds * 1e3).toFixed(2)} ms ` +
       `(model ${(row.predictedTotalMigrationSeconds * 1e3).toFixed(2)}), ` +
-      `table drops ${row.measuredTableMissPackets}, receiver lost ${row.measuredLostPackets} ` +
+      `table drops ${row.measuredTableMissPackets} ${row.tableMissSwitches}, ` +
+      `receiver lost ${row.measuredLostPackets} ` +
       `(model ${row.predictedLostPackets}) ` +
       `of ${row.windowPackets} in window; outside ${row.lostOutsideWindowPackets}` +
       (row.lostOutsideWindowPackets > 0
@@ -88,7 +164,12 @@ async function calibrate(): Promise<void> {
   const spacings: number[] = [];
   const barrierRtts: number[] = [];
   for (let i = 0; i < 10; i++) {
-    const { result } = await one("paper", 1000, 64, 0, i);
+    const { result } = await one(
+      { ...PLAIN, ordering: "paper", variant: "as planned" },
+      1000,
+      64,
+      i,
+    );
     for (const p of result.execution.phases) {
       if (p.messages > 1) {
         spacings.push((p.lastSendMs - p.firstSendMs) / (p.messages - 1) / 1e3);
@@ -129,23 +210,16 @@ async function main(): Promise<void> {
   const repeats = values.quick ? 1 : Number(values.repeats);
   const rates = values.quick ? [1000, 4000] : [1000, 2000, 3000, 4000, 5000];
   const rows: TestbedRow[] = [];
+  const paper: Variant = { ...PLAIN, ordering: "paper", variant: "as planned" };
+  const sweepRates = values.quick ? [2000] : [1000, 3000, 5000];
   for (let r = 0; r < repeats; r++) {
     for (const bytes of [64, 1500]) {
       for (const rate of rates) {
-        rows.push((await one("paper", rate, bytes, 0, r)).row);
+        rows.push((await one(paper, rate, bytes, r)).row);
       }
     }
-    for (const b of BROKEN) {
-      for (const rate of values.quick ? [2000] : [1000, 3000, 5000]) {
-        rows.push((await one(b.ordering, rate, 64, b.gapSeconds, r)).row);
-      }
-    }
-    // Open vSwitch's default: cached datapath flows, updated a few ms after
-    // the barrier reply.
-    for (const ordering of ["paper", "all-at-once"] as const) {
-      for (const rate of values.quick ? [2000] : [1000, 3000, 5000]) {
-        rows.push((await one(ordering, rate, 64, 0, r, true)).row);
-      }
+    for (const v of [PAPER_DRAIN, ...BROKEN, ...CACHED]) {
+      for (const rate of sweepRates) rows.push((await one(v, rate, 64, r)).row);
     }
   }
   await Deno.mkdir(values.out, { recursive: true });

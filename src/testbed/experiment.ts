@@ -22,7 +22,7 @@ import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
 import type { Topology } from "../openflow/topology.ts";
 import { OpenFlowController } from "./controller.ts";
 import { buildNetwork, portKey } from "./network.ts";
-import { OvsHarness, type OvsHarnessOptions } from "./ovs.ts";
+import { OvsHarness } from "./ovs.ts";
 import {
   executePlan,
   flowModOptions,
@@ -54,7 +54,7 @@ export interface TestbedRunOptions {
   readonly windowMarginSeconds?: number;
   /** UDP destination port (default 5001). */
   readonly udpPort?: number;
-  /** Let Open vSwitch cache datapath flows (default false; see {@linkcode OvsHarnessOptions}). */
+  /** Let Open vSwitch cache datapath flows (default false; see OvsHarnessOptions.datapathFlowCache). */
   readonly datapathFlowCache?: boolean;
 }
 
@@ -89,6 +89,8 @@ export interface TestbedRunResult {
    * ordering causes, apart from losses a busy host adds elsewhere.
    */
   readonly tableMissPackets: number;
+  /** The same, by switch id (switches that dropped none are left out). */
+  readonly tableMissBySwitch: Readonly<Record<string, number>>;
   /** Probes the branching switch sent out of its old port during the run. */
   readonly oldPortPackets: number;
   /** Probes the branching switch sent out of its new port during the run. */
@@ -303,7 +305,7 @@ export async function runTestbedMigration(
     // host). (Open vSwitch's own entry counters are not exact here: stats
     // of a cached datapath flow can be credited to the entry it was
     // revalidated to.)
-    const sinks: string[] = [];
+    const sinks: { switchId: string; interfaceName: string }[] = [];
     for (const [i, sw] of topology.switches.entries()) {
       const sinkPort = SINK_PORT;
       if (sw.ports.includes(sinkPort)) {
@@ -314,7 +316,7 @@ export async function runTestbedMigration(
       const a = `${harness.namePrefix}d${i}a`;
       await harness.addVethPair(a, `${harness.namePrefix}d${i}b`);
       await harness.addPort(net.bridgeOf.get(sw.id)!, a, sinkPort);
-      sinks.push(a);
+      sinks.push({ switchId: sw.id, interfaceName: a });
       await controller.sendFlowMod(net.datapathIdOf.get(sw.id)!, {
         command: "add",
         priority: 0,
@@ -341,12 +343,14 @@ export async function runTestbedMigration(
       port === undefined || branch === null ? 0 : await harness.txPackets(
         net.interfaceOf.get(portKey(branch.switchId, port))!,
       );
-    const sinkTotal = async () => {
-      let n = 0;
-      for (const sink of sinks) n += await harness.txPackets(sink);
-      return n;
+    const sinkCounts = async () => {
+      const counts = new Map<string, number>();
+      for (const s of sinks) {
+        counts.set(s.switchId, await harness.txPackets(s.interfaceName));
+      }
+      return counts;
     };
-    const sinkBefore = await sinkTotal();
+    const sinkBefore = await sinkCounts();
     const oldBefore = await counter(branch?.oldPort);
     const newBefore = await counter(branch?.newPort);
 
@@ -406,7 +410,14 @@ export async function runTestbedMigration(
     >("receiver report");
     await senderProc.child.status;
     await receiverProc.child.status;
-    const tableMissPackets = (await sinkTotal()) - sinkBefore;
+    const sinkAfter = await sinkCounts();
+    const tableMissBySwitch: Record<string, number> = {};
+    let tableMissPackets = 0;
+    for (const [id, n] of sinkAfter) {
+      const dropped = n - (sinkBefore.get(id) ?? 0);
+      tableMissPackets += dropped;
+      if (dropped > 0) tableMissBySwitch[id] = dropped;
+    }
     const oldPortPackets = (await counter(branch?.oldPort)) - oldBefore;
     const newPortPackets = (await counter(branch?.newPort)) - newBefore;
 
@@ -446,6 +457,7 @@ export async function runTestbedMigration(
       oldPortPackets,
       newPortPackets,
       tableMissPackets,
+      tableMissBySwitch,
       newPathAfterSeconds,
       allAppliedAfterSeconds: (execution.allAppliedMs -
         execution.firstMessageMs) / 1000,

@@ -18,8 +18,12 @@ export interface TestbedRow {
   readonly packetsPerSecond: number;
   /** Probe size (IPv4 length), bytes. */
   readonly packetBytes: number;
-  /** Extra wait inserted after the plan's phases, seconds (sum). */
+  /** The run's variant ("as planned", "gap after first phase", "drain before delete", "cached datapath"). */
+  readonly variant: string;
+  /** Extra wait inserted after one of the plan's phases, seconds (0 for none). */
   readonly gapSeconds: number;
+  /** The phase (index) the wait follows ("" for none). */
+  readonly gapAfterPhase: number | "";
   /** Repetition index. */
   readonly repeat: number;
   /** Flow-mods sent. */
@@ -40,6 +44,8 @@ export interface TestbedRow {
   readonly measuredLostPackets: number;
   /** Probes the switches' flow tables dropped for want of an entry (measured). */
   readonly measuredTableMissPackets: number;
+  /** Where they were dropped, e.g. "s2:2 s4:1" ("" for none). */
+  readonly tableMissSwitches: string;
   /** Probes lost in the migration window (predicted). */
   readonly predictedLostPackets: number;
   /** Probes sent in the measured migration window. */
@@ -64,20 +70,28 @@ export interface TestbedRow {
  * @example
  * ```ts ignore
  * import { testbedRow } from "@vnmig/vnmig";
- * // const row = testbedRow(result, prediction, { gapSeconds: 0, repeat: 0 });
+ * // const row = testbedRow(result, prediction, {
+ * //   variant: "as planned", gapSeconds: 0, gapAfterPhase: "", repeat: 0 });
  * ```
  */
 export function testbedRow(
   result: TestbedRunResult,
   prediction: TestbedPrediction,
-  options: { gapSeconds: number; repeat: number },
+  options: {
+    variant: string;
+    gapSeconds: number;
+    gapAfterPhase: number | "";
+    repeat: number;
+  },
 ): TestbedRow {
   return {
     ordering: result.ordering,
     datapathFlowCache: result.datapathFlowCache,
     packetsPerSecond: result.packetsPerSecond,
     packetBytes: result.packetBytes,
+    variant: options.variant,
     gapSeconds: options.gapSeconds,
+    gapAfterPhase: options.gapAfterPhase,
     repeat: options.repeat,
     messagesSent: result.execution.messagesSent,
     measuredTotalMigrationSeconds: result.execution.totalMigrationSeconds,
@@ -88,6 +102,9 @@ export function testbedRow(
     predictedAllAppliedAfterSeconds: prediction.allAppliedAfterSeconds,
     measuredLostPackets: result.lostInWindowPackets,
     measuredTableMissPackets: result.tableMissPackets,
+    tableMissSwitches: Object.entries(result.tableMissBySwitch).map(([s, n]) =>
+      `${s}:${n}`
+    ).join(" "),
     predictedLostPackets: prediction.lostPackets,
     windowPackets: result.windowPackets,
     lostOutsideWindowPackets: result.lostOutsideWindowPackets,
