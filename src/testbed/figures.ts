@@ -11,7 +11,7 @@ import type { TestbedRow } from "./results.ts";
 
 /**
  * Probes lost during the migration, measured (y) against the model's
- * prediction (x), one dot per run, coloured by ordering, in two panels: the
+ * prediction (x), one dot per run, by ordering and variant, in two panels: the
  * probes the switches' flow tables dropped for want of an entry, and the
  * probes the receiver missed in the migration window (which also counts
  * losses a busy host adds). The grey diagonal is perfect agreement.
@@ -30,13 +30,13 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
   );
   const tidy = rows.flatMap((r) => [
     {
-      ordering: r.ordering,
+      run: `${r.ordering} (${r.variant})`,
       panel: "dropped by flow tables",
       predicted: r.predictedLostPackets,
       measured: r.measuredTableMissPackets,
     },
     {
-      ordering: r.ordering,
+      run: `${r.ordering} (${r.variant})`,
       panel: "missed by the receiver",
       predicted: r.predictedLostPackets,
       measured: r.measuredLostPackets,
@@ -67,15 +67,15 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
         x: "predicted",
         y: "measured",
         fx: "panel",
-        stroke: "ordering",
-        symbol: "ordering",
+        stroke: "run",
+        symbol: "run",
       }),
     ],
   });
 }
 
 /**
- * The paper ordering's total migration time (first to last flow-mod) and
+ * The paper ordering's (as planned) total migration time (first to last flow-mod) and
  * time until the new path is used, measured (dots) against predicted
  * (lines), by probe rate; one panel per packet size.
  *
@@ -86,7 +86,9 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
  * ```
  */
 export function testbedTimingFigure(rows: readonly TestbedRow[]): Figure {
-  const paper = rows.filter((r) => r.ordering === "paper");
+  const paper = rows.filter((r) =>
+    r.ordering === "paper" && r.variant === "as planned"
+  );
   const tidy = paper.flatMap((r) => [
     {
       ...r,

@@ -23,13 +23,14 @@ import {
  * The Open vSwitch testbed's timing parameters for the model, calibrated on
  * this machine (Open vSwitch 3.1, userspace datapath, controller in Deno on
  * 127.0.0.1, 2 shared cores) with `deno task testbed calibrate` (ten runs of
- * the paper's ordering on the paper testbed topology, 2026-11-22):
- * - `controllerPerMessageSeconds` 0.1 ms: the measured mean spacing between
- *   consecutive FLOW_MODs the controller writes within a phase (0.106 ms);
- * - `controlChannelLatencySeconds` 0.23 ms: one-way loopback TCP latency
+ * the paper's ordering on the paper testbed topology after a warm-up run,
+ * 2026-11-22):
+ * - `controllerPerMessageSeconds` 0.02 ms: the median spacing between
+ *   consecutive FLOW_MODs the controller writes within a phase (0.022 ms);
+ * - `controlChannelLatencySeconds` 0.21 ms: one-way loopback TCP latency
  *   including ovs-vswitchd's main-loop wake-up, set so that the model's
- *   barrier round trip (2 x latency + installation) matches the measured
- *   median barrier round trip (0.51 ms);
+ *   barrier round trip (2 x latency + installation) matches the median
+ *   measured barrier round trip (0.48 ms);
  * - `install` 0.02 ms minimum, 0.05 ms mean: the model's software-switch
  *   preset, kept (the barrier round trips bound it from above; a flow-mod
  *   on Open vSwitch's classifier is not measurable apart from them here).
@@ -37,7 +38,7 @@ import {
  * @example
  * ```ts
  * import { OVS_TESTBED_PROFILE } from "@vnmig/vnmig";
- * console.log(OVS_TESTBED_PROFILE.controlChannelLatencySeconds); // 0.00023
+ * console.log(OVS_TESTBED_PROFILE.controlChannelLatencySeconds); // 0.00021
  * ```
  */
 export const OVS_TESTBED_PROFILE: {
@@ -45,8 +46,8 @@ export const OVS_TESTBED_PROFILE: {
   readonly controlChannelLatencySeconds: number;
   readonly install: InstallTimeDistribution;
 } = {
-  controllerPerMessageSeconds: 0.0001,
-  controlChannelLatencySeconds: 0.00023,
+  controllerPerMessageSeconds: 0.00002,
+  controlChannelLatencySeconds: 0.00021,
   install: { minSeconds: 0.00002, meanSeconds: 0.00005 },
 };
 
