@@ -127,7 +127,7 @@ Deno.test({
       cooldownSeconds: 0.3,
     };
     const paper = flows("paper");
-    // The paper's ordering, with a 10 ms wait between the redirect and the
+    // The paper's ordering, with a 50 ms wait between the redirect and the
     // deletes so that probes still queued on the old path drain first: on a
     // busy host a software switch can hold a packet between two bridges
     // longer than a barrier round trip, and then deleting the old path
@@ -140,7 +140,7 @@ Deno.test({
     const good = await runTestbedMigration(paper.net, paper.flows, {
       ...options,
       gapAfterPhaseSeconds: paper.flows.plan.phases.map((_, i) =>
-        i === redirect ? 0.01 : 0
+        i === redirect ? 0.05 : 0
       ),
     });
     console.log(

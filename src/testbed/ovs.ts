@@ -64,7 +64,8 @@ export async function runCommand(
 
 /**
  * Whether this process can run the testbed: root, Open vSwitch binaries and
- * the vswitch schema, `ip` and `ethtool`. Returns the reason when it cannot.
+ * the vswitch schema, `ip` and `ethtool`, and the right to create a network
+ * namespace (tried and removed). Returns the reason when it cannot.
  *
  * @example
  * ```ts ignore
@@ -111,6 +112,18 @@ export async function testbedAvailability(): Promise<
   } catch {
     return { available: false, reason: `${SCHEMA_PATH} not found` };
   }
+  // Root in a container may still lack the right to make namespaces.
+  const probe = `vnmprobe${Deno.pid % 100000}`;
+  const made = await runCommand(["ip", "netns", "add", probe], {
+    allowFailure: true,
+  });
+  if (made.code !== 0) {
+    return {
+      available: false,
+      reason: `cannot create a network namespace: ${made.stderr.trim()}`,
+    };
+  }
+  await runCommand(["ip", "netns", "del", probe], { allowFailure: true });
   return { available: true, reason: "" };
 }
 
