@@ -136,3 +136,10 @@ Deno.test("progressBar", () => {
   assert.equal(progressBar(5, 10, 10), "[#####.....]  50% 5/10");
   assert.equal(progressBar(0, 0, 4), "[####] 100% 0/0");
 });
+
+Deno.test("notebookProgress is silent outside Jupyter", async () => {
+  const { notebookProgress } = await import("../mod.ts");
+  const progress = notebookProgress("runs");
+  progress(1, 2);
+  progress(2, 2);
+});

@@ -65,10 +65,14 @@ export function stderrProgress(
 
 /** Whether this code runs inside the Deno Jupyter kernel. */
 function inJupyter(): boolean {
-  // deno-lint-ignore no-explicit-any
-  const jupyter = (Deno as any).jupyter;
-  return typeof jupyter?.display === "function" &&
-    typeof jupyter?.broadcast === "function";
+  // Outside `deno jupyter`, reading Deno.jupyter throws.
+  try {
+    // deno-lint-ignore no-explicit-any
+    const jupyter = (Deno as any).jupyter;
+    return typeof jupyter?.display === "function";
+  } catch {
+    return false;
+  }
 }
 
 let displayCounter = 0;
