@@ -6,6 +6,7 @@ import {
   flattenRow,
   gridPoints,
   outage,
+  parseCsv,
   pathElement,
   progressBar,
   randomLcg,
@@ -142,4 +143,19 @@ Deno.test("notebookProgress is silent outside Jupyter", async () => {
   const progress = notebookProgress("runs");
   progress(1, 2);
   progress(2, 2);
+});
+
+Deno.test("parseCsv reads back what toCsv writes, typed", () => {
+  const rows = [{ mechanism: "OpenFlow", rate: 1000, lost: 0, ok: true }, {
+    mechanism: "Xen, standard",
+    rate: 2.5,
+    lost: 12,
+    ok: false,
+  }];
+  assert.deepEqual(parseCsv(toCsv(rows)), rows);
+  // Empty cells are left out; a date-like text stays text.
+  assert.deepEqual(parseCsv("a,b,c\n1,,2026-11-22"), [{
+    a: 1,
+    c: "2026-11-22",
+  }]);
 });

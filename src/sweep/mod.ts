@@ -14,7 +14,7 @@ export {
   type SweepOptions,
   type SweepRow,
 } from "./sweep.ts";
-export { toCsv } from "./csv.ts";
+export { parseCsv, toCsv } from "./csv.ts";
 export {
   notebookProgress,
   progressBar,
