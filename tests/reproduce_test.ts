@@ -179,3 +179,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test("claims need every mechanism and two packet sizes, and say so", () => {
+  assert.throws(
+    () =>
+      evaluateClaims({
+        rows: rows.filter((r) => r.mechanism !== "OpenFlow"),
+        ...scaling,
+      }),
+    /rows must hold at least 1 run of "OpenFlow"; got 0/,
+  );
+  assert.throws(
+    () =>
+      evaluateClaims({
+        rows: rows.filter((r) => r.packetSizeBytes === 64),
+        ...scaling,
+      }),
+    /rows must hold runs of at least 2 packet sizes \(claim C7\); got 1/,
+  );
+  assert.throws(
+    () => paperExperiment({ packetRatesPerSecond: [1000, 0] }),
+    /packetRatesPerSecond\[1\] must be a finite number in \(0, \+inf\); got 0/,
+  );
+});

@@ -8,7 +8,12 @@
  * @module
  */
 
-import { assertAtLeast, assertInteger, assertOneOf } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertInteger,
+  assertOneOf,
+  assertPositive,
+} from "../_validate.ts";
 import { deriveSeed } from "../random.ts";
 import { sweep, type SweepRow } from "../sweep/sweep.ts";
 import { PAPER_TESTBED } from "../xen/paper_profile.ts";
@@ -150,9 +155,7 @@ export function paperExperiment(
   const rates = options.packetRatesPerSecond ??
     PAPER_TESTBED.packetRatesPerSecond;
   const sizes = options.packetSizesBytes ?? PAPER_TESTBED.packetSizesBytes;
-  rates.forEach((r, i) =>
-    assertAtLeast(`packetRatesPerSecond[${i}]`, r, Number.MIN_VALUE)
-  );
+  rates.forEach((r, i) => assertPositive(`packetRatesPerSecond[${i}]`, r));
   sizes.forEach((s, i) => assertAtLeast(`packetSizesBytes[${i}]`, s, 1));
   assertInteger("repetitions", options.repetitions ?? 5, 1);
   return sweep(

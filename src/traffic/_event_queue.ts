@@ -42,7 +42,7 @@ export class EventQueue {
     this.free = copy(this.free);
   }
 
-  /** Adds an event; returns its payload slot. */
+  /** Adds an event. */
   push(
     time: number,
     rank: number,

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { assertFinite } from "../_validate.ts";
 import { FateTally } from "./_accumulate.ts";
 import type { FateCounts } from "./fates.ts";
 import { checkPath, type ElementState, type PathElement } from "./path.ts";
@@ -278,6 +279,8 @@ export function packetsBetween(
   toSeconds: number,
 ): number {
   checkStream(stream);
+  assertFinite("fromSeconds", fromSeconds);
+  assertFinite("toSeconds", toSeconds);
   const end = Math.min(toSeconds, stream.endSeconds);
   if (!(end > fromSeconds)) return 0;
   return Math.max(

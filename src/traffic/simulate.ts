@@ -9,7 +9,7 @@
 
 import { FateTally } from "./_accumulate.ts";
 import { EventQueue } from "./_event_queue.ts";
-import type { FateCounts } from "./fates.ts";
+import type { FateCounts, LossCause } from "./fates.ts";
 import { checkPath, type ElementState, type PathElement } from "./path.ts";
 import {
   checkStream,
@@ -91,6 +91,8 @@ class HeldQueue {
   }
 }
 
+// Fate codes 1 to 3 are the loss causes, in PACKET_FATES order.
+const LOSS_CAUSES: readonly LossCause[] = ["drop", "overflow", "flush"];
 const CHANGE = 0; // rank of state changes: before arrivals at the same time
 const ARRIVAL = 1;
 
@@ -139,7 +141,7 @@ export function simulatePackets(
   if (total > 0) queue.push(sendTime(0), ARRIVAL, 0, 0, 0);
 
   const lose = (e: number, fate: number, packet: number) => {
-    tally.lose(e, PACKET_FATES[fate] as "drop", 1);
+    tally.lose(e, LOSS_CAUSES[fate - 1], 1);
     if (record) {
       record.fate[packet] = fate;
       record.elementIndex[packet] = e;
