@@ -57,3 +57,17 @@ Deno.test("timeline rows thin delivered packets but keep every lost one", () => 
   assert.ok(rows.length <= 1000 + 10);
   assert.match(timelineFigure(packets!).svg, /packet sequence number/);
 });
+
+Deno.test("PNG output names a missing font file and a bad scale", () => {
+  const figure = plotFigure({
+    marks: [Plot.dot([{ x: 1, y: 1 }], { x: "x", y: "y" })],
+  });
+  assert.throws(
+    () => figure.toPng({ fontFile: "/nonexistent/font.ttf" }),
+    /fontFile must name a readable font file .*got "\/nonexistent\/font.ttf"/,
+  );
+  assert.throws(
+    () => figure.toPng({ scale: 0 }),
+    /scale must be a finite number in \[0.1, 16\]; got 0/,
+  );
+});

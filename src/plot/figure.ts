@@ -10,6 +10,7 @@
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import { Resvg } from "@resvg/resvg-js";
+import { assertInRange } from "../_validate.ts";
 
 /** The plot options Observable Plot takes (marks, scales, size...). */
 export type PlotOptions = Plot.PlotOptions;
@@ -232,12 +233,24 @@ export function makeFigure(svg: string): Figure {
  */
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const scale = options.scale ?? 2;
+  assertInRange("scale", scale, 0.1, 16);
+  const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
+  // Without its font, resvg would silently draw a figure with no text.
+  try {
+    Deno.statSync(fontFile);
+  } catch {
+    throw new RangeError(
+      `fontFile must name a readable font file (Debian: apt-get install fonts-dejavu-core); got ${
+        JSON.stringify(fontFile)
+      }`,
+    );
+  }
   const resvg = new Resvg(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: scale },
     font: {
       loadSystemFonts: false,
-      fontFiles: [options.fontFile ?? DEFAULT_FONT_FILE],
+      fontFiles: [fontFile],
       defaultFontFamily: "DejaVu Sans",
       sansSerifFamily: "DejaVu Sans",
     },
