@@ -144,18 +144,24 @@ export function profileDirtyModel(
 
 /**
  * Pre-copy options for a profile's VM forwarding `forwardedPacketsPerSecond`
- * (Xen's stop conditions at their defaults, rate limiter off).
+ * (Xen's stop conditions at their defaults, rate limiter off), with
+ * `overrides` applied on top: its fields replace the profile's, and its
+ * `dirty` fields replace the profile's dirty-model fields one by one.
  *
+ * @param overrides Pre-copy options that take precedence. Default none.
  * @example
  * ```ts
  * import { PAPER_TESTBED, precopyMigration, profilePrecopyOptions } from "@vnmig/vnmig";
  * const r = precopyMigration(profilePrecopyOptions(PAPER_TESTBED, 1000));
  * console.log(r.downtimeSeconds > 0); // true
+ * const limited = profilePrecopyOptions(PAPER_TESTBED, 1000, { dirty: { hotPages: 0 } });
+ * console.log(limited.dirty?.hotPages, limited.dirty?.bufferPoolPages); // 0 609
  * ```
  */
 export function profilePrecopyOptions(
   profile: XenTestbedProfile,
   forwardedPacketsPerSecond: number,
+  overrides: PrecopyOptions = {},
 ): PrecopyOptions {
   return {
     memoryBytes: profile.memoryBytes,
@@ -166,6 +172,10 @@ export function profilePrecopyOptions(
     roundOverheadSeconds: profile.roundOverheadSeconds,
     stateBytes: profile.stateBytes,
     resumeSeconds: profile.resumeSeconds,
-    dirty: profileDirtyModel(profile, forwardedPacketsPerSecond),
+    ...overrides,
+    dirty: {
+      ...profileDirtyModel(profile, forwardedPacketsPerSecond),
+      ...overrides.dirty,
+    },
   };
 }

@@ -252,12 +252,9 @@ export function planeSeparationMigration(
     (s, f) => s + f.packetsPerSecond,
     0,
   );
-  const base = profilePrecopyOptions(testbed, controlPacketsPerSecond);
-  const precopy = precopyMigration({
-    ...base,
-    ...options.precopy,
-    dirty: { ...base.dirty, ...options.precopy?.dirty },
-  });
+  const precopy = precopyMigration(
+    profilePrecopyOptions(testbed, controlPacketsPerSecond, options.precopy),
+  );
   const pause = precopy.iterativeSeconds;
   const copied = pause + precopy.stopAndCopySeconds;
   const resume = precopy.totalSeconds;

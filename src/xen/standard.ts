@@ -138,12 +138,9 @@ export function xenStandardMigration(
   );
 
   // The VM forwards the data stream: its packets dirty buffer pages.
-  const base = profilePrecopyOptions(profile, packetsPerSecond);
-  const precopy = precopyMigration({
-    ...base,
-    ...options.precopy,
-    dirty: { ...base.dirty, ...options.precopy?.dirty },
-  });
+  const precopy = precopyMigration(
+    profilePrecopyOptions(profile, packetsPerSecond, options.precopy),
+  );
 
   const suspendAt = triggerSeconds + precopy.iterativeSeconds;
   const resumedAt = suspendAt + precopy.downtimeSeconds;
