@@ -27,6 +27,7 @@ import {
   executePlan,
   flowModOptions,
   type PlanExecution,
+  wallClockMs,
 } from "./plan_executor.ts";
 import {
   MAX_PACKET_BYTES,
@@ -396,10 +397,7 @@ export async function runTestbedMigration(
     const { startMs } = await senderProc.next<SenderStart>("sender start");
     const migrateAtMs = startMs + warmupSeconds * 1000;
     await new Promise((r) =>
-      setTimeout(
-        r,
-        Math.max(0, migrateAtMs - (performance.timeOrigin + performance.now())),
-      )
+      setTimeout(r, Math.max(0, migrateAtMs - wallClockMs()))
     );
     const execution = await executePlan(controller, flows.plan, dpidOf, {
       gapAfterPhaseSeconds: gaps,

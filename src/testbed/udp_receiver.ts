@@ -13,16 +13,13 @@
 
 import { parseArgs } from "node:util";
 import { assertInteger, assertPositive } from "../_validate.ts";
+import { wallClockMs } from "./plan_executor.ts";
 import { decodeProbe, ReceiverTally } from "./udp_tools.ts";
 
 /** The part of Deno's unstable DatagramConn the receiver uses. */
 interface DatagramConn {
   receive(): Promise<[Uint8Array, unknown]>;
   close(): void;
-}
-
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 async function main(): Promise<void> {
@@ -59,9 +56,9 @@ async function main(): Promise<void> {
     }): DatagramConn;
   }).listenDatagram({ transport: "udp", hostname: "0.0.0.0", port });
   console.log(JSON.stringify({ ready: true }));
-  const deadline = nowMs() + maxSeconds * 1000;
+  const deadline = wallClockMs() + maxSeconds * 1000;
   const watchdog = setInterval(() => {
-    const now = nowMs();
+    const now = wallClockMs();
     if (
       now > deadline ||
       (!Number.isNaN(lastArrivalMs) && now - lastArrivalMs > idleMs)
@@ -72,7 +69,7 @@ async function main(): Promise<void> {
   try {
     for (;;) {
       const [msg] = await conn.receive();
-      const arrivalMs = nowMs();
+      const arrivalMs = wallClockMs();
       const probe = decodeProbe(msg);
       if (probe === undefined || probe.runId !== runId) {
         foreign++;

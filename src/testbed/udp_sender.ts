@@ -17,11 +17,8 @@
 import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { assertInRange, assertInteger, assertPositive } from "../_validate.ts";
+import { wallClockMs } from "./plan_executor.ts";
 import { encodeProbe } from "./udp_tools.ts";
-
-function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -50,7 +47,7 @@ async function main(): Promise<void> {
   assertInteger("count", count, 1);
   const socket = dgram.createSocket("udp4");
   let sendErrors = 0;
-  const startMs = nowMs();
+  const startMs = wallClockMs();
   console.log(JSON.stringify({ startMs }));
   let firstSendMs = NaN;
   let lastSendMs = NaN;
@@ -59,10 +56,10 @@ async function main(): Promise<void> {
   while (seq < count) {
     const due = Math.min(
       count,
-      Math.floor((nowMs() - startMs) * rate / 1000) + 1,
+      Math.floor((wallClockMs() - startMs) * rate / 1000) + 1,
     );
     while (seq < due) {
-      const sentMs = nowMs();
+      const sentMs = wallClockMs();
       sentMsBySeq[seq] = sentMs;
       if (seq === 0) firstSendMs = sentMs;
       lastSendMs = sentMs;
@@ -79,7 +76,7 @@ async function main(): Promise<void> {
     if (seq < count) {
       const nextDueMs = startMs + seq * 1000 / rate;
       // Timers fire about every 2 ms at best: below that, yield and catch up.
-      const waitMs = nextDueMs - nowMs();
+      const waitMs = nextDueMs - wallClockMs();
       await new Promise((r) => setTimeout(r, waitMs > 2 ? waitMs - 1 : 0));
     }
   }
