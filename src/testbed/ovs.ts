@@ -262,17 +262,10 @@ export class OvsHarness {
     ]);
     // A vsctl command without --no-wait returns once vswitchd has applied it.
     await this.#waitFor(async () => {
-      const r = await runCommand(
-        [
-          "ovs-vsctl",
-          `--db=unix:${sock}`,
-          "--timeout=2",
-          "set",
-          "Open_vSwitch",
-          ".",
-          "other_config:vnmig=1",
-        ],
-        { env: this.#env, allowFailure: true },
+      const r = await this.#vsctl(
+        ["set", "Open_vSwitch", ".", "other_config:vnmig=1"],
+        2,
+        true,
       );
       return r.code === 0;
     }, "ovs-vswitchd");
@@ -308,16 +301,24 @@ export class OvsHarness {
     }
   }
 
-  /** Runs ovs-vsctl against the private database. */
+  /** Runs ovs-vsctl against the private database (10 s timeout; throws on failure). */
   vsctl(args: readonly string[]): Promise<CommandResult> {
+    return this.#vsctl(args, 10, false);
+  }
+
+  #vsctl(
+    args: readonly string[],
+    timeoutSeconds: number,
+    allowFailure: boolean,
+  ): Promise<CommandResult> {
     return runCommand(
       [
         "ovs-vsctl",
         `--db=unix:${this.runDir}/db.sock`,
-        "--timeout=10",
+        `--timeout=${timeoutSeconds}`,
         ...args,
       ],
-      { env: this.#env },
+      { env: this.#env, allowFailure },
     );
   }
 
@@ -521,17 +522,7 @@ export class OvsHarness {
 
   async #teardownOnce(): Promise<void> {
     for (const bridge of this.#bridges.reverse()) {
-      await runCommand(
-        [
-          "ovs-vsctl",
-          `--db=unix:${this.runDir}/db.sock`,
-          "--timeout=5",
-          "--if-exists",
-          "del-br",
-          bridge,
-        ],
-        { env: this.#env, allowFailure: true },
-      );
+      await this.#vsctl(["--if-exists", "del-br", bridge], 5, true);
     }
     for (const [a, b] of this.#links) {
       // Deleting either end deletes the pair; one end may be in a namespace.
