@@ -26,6 +26,7 @@
  */
 
 import { assertAtLeast, assertFinite, assertInteger } from "../_validate.ts";
+import { countBefore } from "../traffic/stream.ts";
 
 /** Options of the dirty-page model (every field has a default). */
 export interface DirtyModelOptions {
@@ -158,10 +159,14 @@ export function eventsBefore(
   timeSeconds: number,
 ): number {
   if (ratePerSecond <= 0 || timeSeconds <= 0) return 0;
-  let k = Math.ceil(timeSeconds * ratePerSecond);
-  while (k > 0 && (k - 1) / ratePerSecond >= timeSeconds) k--;
-  while (k / ratePerSecond < timeSeconds) k++;
-  return k;
+  // The writes are the packets of a CBR stream from 0: count them as one.
+  return countBefore({
+    kind: "cbr",
+    packetsPerSecond: ratePerSecond,
+    packetSizeBytes: 1,
+    startSeconds: 0,
+    endSeconds: Infinity,
+  }, timeSeconds);
 }
 
 /** Write events in [fromSeconds, toSeconds), exact up to `cap` (+ 2). */
