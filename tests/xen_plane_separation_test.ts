@@ -265,4 +265,21 @@ Deno.test("plane separation: bad input is a RangeError naming the parameter", ()
     () => planeSeparationMigration({ dataEndSeconds: 1 }),
     /dataEndSeconds/,
   );
+  // Control flows and buffer sizes are named as the caller gave them.
+  const flow = PAPER_PLANE_SEPARATION.controlFlows[0];
+  assert.throws(
+    () =>
+      planeSeparationMigration({
+        steps: { controlFlows: [{ ...flow, packetsPerSecond: NaN }] },
+      }),
+    /steps.controlFlows\[0\].packetsPerSecond.*NaN/,
+  );
+  assert.throws(
+    () => planeSeparationMigration({ steps: { controlBufferPackets: -1 } }),
+    /steps.controlBufferPackets.*-1/,
+  );
+  assert.throws(
+    () => planeSeparationMigration({ steps: { controlBufferBytes: 0.5 } }),
+    /steps.controlBufferBytes.*0.5/,
+  );
 });

@@ -290,7 +290,8 @@ export function controlFlowStream(
   });
 }
 
-function checkFlow(flow: ControlFlow, name: string): void {
+/** Checks a control flow; errors name it `name` (not in the public API). */
+export function checkFlow(flow: ControlFlow, name: string): void {
   assertOneOf(`${name}.protocol`, flow.protocol, ROUTING_PROTOCOLS);
   assertOneOf(`${name}.arrival`, flow.arrival, ["periodic", "poisson"]);
   assertPositive(`${name}.packetsPerSecond`, flow.packetsPerSecond);

@@ -29,7 +29,12 @@
  * @module
  */
 
-import { assertAtLeast, assertInteger, assertOneOf } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertCapacity,
+  assertInteger,
+  assertOneOf,
+} from "../_validate.ts";
 import { countFates } from "../traffic/count.ts";
 import type { FateCounts } from "../traffic/fates.ts";
 import {
@@ -49,6 +54,7 @@ import {
   adjacencySurvival,
   type BfdOptions,
   bfdTimers,
+  checkFlow,
   controlTraffic,
   type ControlTrafficResult,
   type ProtocolTimers,
@@ -187,6 +193,15 @@ function checkSteps(s: PlaneSeparationProfile): void {
   assertAtLeast("steps.arpPropagationSeconds", s.arpPropagationSeconds, 0);
   assertAtLeast("steps.removalWaitSeconds", s.removalWaitSeconds, 0);
   assertAtLeast("steps.removalSeconds", s.removalSeconds, 0);
+  assertCapacity("steps.controlBufferPackets", s.controlBufferPackets);
+  assertCapacity("steps.controlBufferBytes", s.controlBufferBytes);
+  // Checked here, before their rate feeds the VM's dirty model.
+  if (!Array.isArray(s.controlFlows)) {
+    throw new RangeError(
+      `steps.controlFlows must be an array; got ${String(s.controlFlows)}`,
+    );
+  }
+  s.controlFlows.forEach((f, i) => checkFlow(f, `steps.controlFlows[${i}]`));
 }
 
 /**
