@@ -351,60 +351,72 @@ function numberToIpv4(value: number): string {
     .join(".");
 }
 
+/** One OXM match field: its FlowMatch key, number, width and wire form. */
 interface OxmField {
+  readonly key: keyof FlowMatch;
   readonly field: number;
-  readonly bytes: number;
-  readonly value: number;
+  readonly bytes: 1 | 2 | 4;
+  /** The wire value of a match value (checked; `name` for the error). */
+  readonly encode: (name: string, value: number | string) => number;
+  /** The match value of a wire value. */
+  readonly decode: (wire: number) => number | string;
 }
 
-function matchFields(match: FlowMatch): OxmField[] {
-  // Prerequisites before the fields that need them, in the order Open
-  // vSwitch writes them (so our bytes equal ovs-ofctl's).
-  const fields: OxmField[] = [];
-  if (match.inPort !== undefined) {
-    assertInteger("match.inPort", match.inPort);
-    assertInRange("match.inPort", match.inPort, 1, 0xffffff00);
-    fields.push({ field: OXM_IN_PORT, bytes: 4, value: match.inPort });
-  }
-  if (match.ethType !== undefined) {
-    assertInteger("match.ethType", match.ethType);
-    assertInRange("match.ethType", match.ethType, 0, 0xffff);
-    fields.push({ field: OXM_ETH_TYPE, bytes: 2, value: match.ethType });
-  }
-  if (match.vlanVid !== undefined) {
-    assertInteger("match.vlanVid", match.vlanVid);
-    assertInRange("match.vlanVid", match.vlanVid, 1, 4094);
-    fields.push({
-      field: OXM_VLAN_VID,
-      bytes: 2,
-      value: match.vlanVid | OFPVID_PRESENT,
-    });
-  }
-  if (match.ipv4Src !== undefined) {
-    fields.push({
-      field: OXM_IPV4_SRC,
-      bytes: 4,
-      value: ipv4ToNumber("match.ipv4Src", match.ipv4Src),
-    });
-  }
-  if (match.ipv4Dst !== undefined) {
-    fields.push({
-      field: OXM_IPV4_DST,
-      bytes: 4,
-      value: ipv4ToNumber("match.ipv4Dst", match.ipv4Dst),
-    });
-  }
-  if (match.ipProto !== undefined) {
-    assertInteger("match.ipProto", match.ipProto);
-    assertInRange("match.ipProto", match.ipProto, 0, 255);
-    fields.push({ field: OXM_IP_PROTO, bytes: 1, value: match.ipProto });
-  }
-  if (match.udpDst !== undefined) {
-    assertInteger("match.udpDst", match.udpDst);
-    assertInRange("match.udpDst", match.udpDst, 0, 0xffff);
-    fields.push({ field: OXM_UDP_DST, bytes: 2, value: match.udpDst });
-  }
-  return fields;
+function integerField(
+  key: keyof FlowMatch,
+  field: number,
+  bytes: 1 | 2 | 4,
+  range: readonly [number, number],
+  presentBit = 0,
+): OxmField {
+  return {
+    key,
+    field,
+    bytes,
+    encode: (name, value) => {
+      assertInteger(name, value as number);
+      assertInRange(name, value as number, range[0], range[1]);
+      return (value as number) | presentBit;
+    },
+    decode: (wire) => presentBit === 0 ? wire : wire & (presentBit - 1),
+  };
+}
+
+function ipv4Field(key: keyof FlowMatch, field: number): OxmField {
+  return {
+    key,
+    field,
+    bytes: 4,
+    encode: (name, value) => ipv4ToNumber(name, value as string),
+    decode: numberToIpv4,
+  };
+}
+
+// Prerequisites before the fields that need them, in the order Open vSwitch
+// writes them (so our bytes equal ovs-ofctl's).
+const OXM_FIELDS: readonly OxmField[] = [
+  integerField("inPort", OXM_IN_PORT, 4, [1, 0xffffff00]),
+  integerField("ethType", OXM_ETH_TYPE, 2, [0, 0xffff]),
+  integerField("vlanVid", OXM_VLAN_VID, 2, [1, 4094], OFPVID_PRESENT),
+  ipv4Field("ipv4Src", OXM_IPV4_SRC),
+  ipv4Field("ipv4Dst", OXM_IPV4_DST),
+  integerField("ipProto", OXM_IP_PROTO, 1, [0, 255]),
+  integerField("udpDst", OXM_UDP_DST, 2, [0, 0xffff]),
+];
+const OXM_FIELD_BY_NUMBER = new Map(OXM_FIELDS.map((f) => [f.field, f]));
+
+function oxmHeader(field: number, bytes: number): number {
+  return ((OXM_CLASS_OPENFLOW_BASIC << 16) | (field << 9) | bytes) >>> 0;
+}
+
+function matchFields(
+  match: FlowMatch,
+): { field: number; bytes: number; value: number }[] {
+  return OXM_FIELDS.filter((f) => match[f.key] !== undefined).map((f) => ({
+    field: f.field,
+    bytes: f.bytes,
+    value: f.encode(`match.${f.key}`, match[f.key]!),
+  }));
 }
 
 /** What to put in a FLOW_MOD (see {@linkcode encodeFlowMod}). */
@@ -499,10 +511,7 @@ export function encodeFlowMod(
   view.setUint16(at + 2, matchLength);
   at += 4;
   for (const f of fields) {
-    view.setUint32(
-      at,
-      ((OXM_CLASS_OPENFLOW_BASIC << 16) | (f.field << 9) | f.bytes) >>> 0,
-    );
+    view.setUint32(at, oxmHeader(f.field, f.bytes));
     at += 4;
     if (f.bytes === 1) view.setUint8(at, f.value);
     else if (f.bytes === 2) view.setUint16(at, f.value);
@@ -526,10 +535,7 @@ export function encodeFlowMod(
       at += 8;
       view.setUint16(at, OFPAT_SET_FIELD);
       view.setUint16(at + 2, 16);
-      view.setUint32(
-        at + 4,
-        ((OXM_CLASS_OPENFLOW_BASIC << 16) | (OXM_VLAN_VID << 9) | 2) >>> 0,
-      );
+      view.setUint32(at + 4, oxmHeader(OXM_VLAN_VID, 2));
       view.setUint16(at + 8, vlan.setVlanVid | OFPVID_PRESENT);
       at += 16;
     }
@@ -588,18 +594,13 @@ function decodeMatch(view: DataView, start: number, length: number): FlowMatch {
       : size === 2
       ? view.getUint16(at)
       : view.getUint32(at);
-    if (field === OXM_IN_PORT) match.inPort = value;
-    else if (field === OXM_ETH_TYPE) match.ethType = value;
-    else if (field === OXM_VLAN_VID) match.vlanVid = value & 0xfff;
-    else if (field === OXM_IP_PROTO) match.ipProto = value;
-    else if (field === OXM_IPV4_SRC) match.ipv4Src = numberToIpv4(value);
-    else if (field === OXM_IPV4_DST) match.ipv4Dst = numberToIpv4(value);
-    else if (field === OXM_UDP_DST) match.udpDst = value;
-    else {
+    const known = OXM_FIELD_BY_NUMBER.get(field);
+    if (known === undefined) {
       throw new RangeError(
         `match field ${field} is not supported by this codec`,
       );
     }
+    match[known.key] = known.decode(value);
     at += size;
   }
   return match as FlowMatch;
