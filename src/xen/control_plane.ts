@@ -25,7 +25,6 @@
 import {
   assertAtLeast,
   assertCapacity,
-  assertFinite,
   assertInteger,
   assertOneOf,
   assertPositive,
@@ -314,7 +313,6 @@ function checkWindow(w: ControlWindow): void {
     w.pauseSeconds,
   );
   assertAtLeast("window.tunnelLatencySeconds", w.tunnelLatencySeconds, 0);
-  assertFinite("window.endSeconds", w.endSeconds);
   assertAtLeast("window.endSeconds", w.endSeconds, 0);
 }
 
@@ -454,9 +452,7 @@ export function controlTraffic(
       fate = "tunnelled";
       delay = lat;
     }
-    if (fate === "buffered") c.buffered++;
-    else if (fate === "tunnelled") c.tunnelled++;
-    else c[fate]++;
+    c[fate]++;
     if (delay > 0) {
       delays.push(delay);
       c.maxDelay = Math.max(c.maxDelay, delay);

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { assertAtLeast, assertFinite, assertPositive } from "../_validate.ts";
+import { assertAtLeast, assertPositive } from "../_validate.ts";
 import type { FateCounts } from "../traffic/fates.ts";
 import { countFates } from "../traffic/count.ts";
 import { type PathElement, pathElement } from "../traffic/path.ts";
@@ -127,7 +127,6 @@ export function xenStandardMigration(
   const tailSeconds = options.tailSeconds ?? 1;
   assertPositive("packetsPerSecond", packetsPerSecond);
   assertPositive("packetSizeBytes", packetSizeBytes);
-  assertFinite("triggerSeconds", triggerSeconds);
   assertAtLeast("triggerSeconds", triggerSeconds, 0);
   assertPositive("tailSeconds", tailSeconds);
   assertAtLeast("profile.arpLearningSeconds", profile.arpLearningSeconds, 0);
