@@ -59,16 +59,9 @@ export function flowModOptions(message: FlowMod): FlowModOptions {
   const { entry } = message;
   switch (message.command) {
     case "add":
-      return {
-        command: "add",
-        priority: entry.priority,
-        match: entry.match,
-        outPorts: [entry.outPort],
-        vlan: vlanActions(entry),
-      };
     case "modify":
       return {
-        command: "modify-strict",
+        command: message.command === "add" ? "add" : "modify-strict",
         priority: entry.priority,
         match: entry.match,
         outPorts: [entry.outPort],
