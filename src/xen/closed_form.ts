@@ -59,6 +59,9 @@ export interface ClosedFormResult {
  * Pages per second a link carries: bits/s over the bits of a page and its
  * per-page overhead.
  *
+ * @param linkBitsPerSecond Link rate, bits/s (> 0).
+ * @param pageSizeBytes Page size, bytes. Default 4096.
+ * @param perPageOverheadBytes Bytes sent per page besides it. Default 8 (as {@linkcode precopyMigration}).
  * @example
  * ```ts
  * import { linkPagesPerSecond } from "@vnmig/vnmig";

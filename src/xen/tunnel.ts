@@ -260,6 +260,8 @@ export function fragmentSizes(packetBytes: number, mtuBytes: number): number[] {
  * forwarding with the tunnel's latency, or dropping every packet when the
  * packet size does not get through.
  *
+ * @param tunnel A {@linkcode tunnelLink} result.
+ * @param name The element's name. Default `"<encapsulation> tunnel"` ("gre tunnel").
  * @example
  * ```ts
  * import { cbrStream, countFates, tunnelLink, tunnelPathElement } from "@vnmig/vnmig";
