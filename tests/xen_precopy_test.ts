@@ -15,7 +15,6 @@ import {
 
 // Brute force: every write event enumerated one by one, pages put in a Set.
 function bruteUnique(
-  memoryPages: number,
   o: {
     hotPages: number;
     backgroundPagesPerSecond: number;
@@ -45,7 +44,6 @@ function bruteUnique(
       }
     }
   }
-  void memoryPages;
   return pages.size;
 }
 
@@ -74,7 +72,7 @@ Deno.test("dirty model: unique pages equal brute-force enumeration of every writ
         const from = Math.min(a, b);
         const to = Math.max(a, b);
         const count = uniqueDirtyPages(model, from, to);
-        assert.equal(count.totalPages, bruteUnique(memoryPages, o, from, to));
+        assert.equal(count.totalPages, bruteUnique(o, from, to));
         assert.equal(
           count.totalPages,
           count.hotPages + count.backgroundPages + count.bufferPages,
