@@ -43,12 +43,7 @@ import {
   pathElement,
   type StateChange,
 } from "../traffic/path.ts";
-import {
-  type CbrStream,
-  cbrStream,
-  countBefore,
-  packetTimeSeconds,
-} from "../traffic/stream.ts";
+import { type CbrStream, cbrStream } from "../traffic/stream.ts";
 import {
   type AdjacencySurvival,
   adjacencySurvival,
@@ -66,7 +61,7 @@ import {
   PAPER_PLANE_SEPARATION,
   type PlaneSeparationProfile,
 } from "./plane_separation_profile.ts";
-import type { PhaseInterval } from "./standard.ts";
+import { firstPacketAtOrAfter, type PhaseInterval } from "./standard.ts";
 import {
   precopyMigration,
   type PrecopyOptions,
@@ -329,9 +324,9 @@ export function planeSeparationMigration(
   const counts = countFates(stream, [element]);
   // Total migration time as the paper measures it: up to the first data
   // packet that passes through the destination.
-  const totalMigrationSeconds = packetTimeSeconds(
+  const totalMigrationSeconds = firstPacketAtOrAfter(
     stream,
-    countBefore(stream, throughDestination),
+    throughDestination,
   );
   const onlySource = compositeChanges(
     source,

@@ -234,6 +234,10 @@ export function xenStandardMigration(
   };
 }
 
-function firstPacketAtOrAfter(stream: CbrStream, timeSeconds: number): number {
+/** The send time of a CBR stream's first packet at or after `timeSeconds` (not in the public API). */
+export function firstPacketAtOrAfter(
+  stream: CbrStream,
+  timeSeconds: number,
+): number {
   return packetTimeSeconds(stream, countBefore(stream, timeSeconds));
 }
