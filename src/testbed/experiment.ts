@@ -167,6 +167,27 @@ class JsonLines {
   }
 }
 
+/** `deno run` of a script of this folder inside a network namespace. */
+function denoScriptIn(
+  namespace: string,
+  script: string,
+  args: readonly string[],
+): JsonLines {
+  return new JsonLines([
+    "ip",
+    "netns",
+    "exec",
+    namespace,
+    Deno.execPath(),
+    "run",
+    "--no-config",
+    "--allow-net",
+    "--unstable-net",
+    scriptPath(script),
+    ...args,
+  ]);
+}
+
 function splitLines(): TransformStream<string, string> {
   let rest = "";
   return new TransformStream({
@@ -251,6 +272,7 @@ export async function runTestbedMigration(
   assertPositive("cooldownSeconds", cooldownSeconds);
   assertAtLeast("windowMarginSeconds", marginSeconds);
   assertInteger("udpPort", udpPort, 1);
+  assertInRange("udpPort", udpPort, 1, 65535);
   gaps.forEach((g, i) => assertAtLeast(`gapAfterPhaseSeconds[${i}]`, g));
   const sender = topology.hosts.find((h) => h.id === senderHostId);
   const receiver = topology.hosts.find((h) => h.id === receiverHostId);
@@ -308,21 +330,20 @@ export async function runTestbedMigration(
     // revalidated to.)
     const sinks: { switchId: string; interfaceName: string }[] = [];
     for (const [i, sw] of topology.switches.entries()) {
-      const sinkPort = SINK_PORT;
-      if (sw.ports.includes(sinkPort)) {
+      if (sw.ports.includes(SINK_PORT)) {
         throw new RangeError(
-          `topology switch ${sw.id} must not use port ${sinkPort} (the testbed's sink port)`,
+          `topology switch ${sw.id} must not use port ${SINK_PORT} (the testbed's sink port)`,
         );
       }
       const a = `${harness.namePrefix}d${i}a`;
       await harness.addVethPair(a, `${harness.namePrefix}d${i}b`);
-      await harness.addPort(net.bridgeOf.get(sw.id)!, a, sinkPort);
+      await harness.addPort(net.bridgeOf.get(sw.id)!, a, SINK_PORT);
       sinks.push({ switchId: sw.id, interfaceName: a });
-      await controller.sendFlowMod(net.datapathIdOf.get(sw.id)!, {
+      await controller.sendFlowMod(dpidOf(sw.id), {
         command: "add",
         priority: 0,
         match: { ethType: 0x0800 },
-        outPorts: [sinkPort],
+        outPorts: [SINK_PORT],
       });
     }
     await Promise.all(
@@ -355,44 +376,31 @@ export async function runTestbedMigration(
     const oldBefore = await counter(branch?.oldPort);
     const newBefore = await counter(branch?.newPort);
 
-    const deno = Deno.execPath();
-    const receiverProc = new JsonLines([
-      "ip",
-      "netns",
-      "exec",
+    const receiverProc = denoScriptIn(
       net.namespaceOf.get(receiverHostId)!,
-      deno,
-      "run",
-      "--no-config",
-      "--allow-net",
-      "--unstable-net",
-      scriptPath("./udp_receiver.ts"),
-      `--port=${udpPort}`,
-      `--expect=${count}`,
-      `--run-id=${runId}`,
-      "--idle-ms=300",
-      `--max-seconds=${trafficSeconds + 20}`,
-      "--record",
-    ]);
+      "./udp_receiver.ts",
+      [
+        `--port=${udpPort}`,
+        `--expect=${count}`,
+        `--run-id=${runId}`,
+        "--idle-ms=300",
+        `--max-seconds=${trafficSeconds + 20}`,
+      ],
+    );
     processes.push(receiverProc);
     await receiverProc.next<{ ready: boolean }>("receiver start");
-    const senderProc = new JsonLines([
-      "ip",
-      "netns",
-      "exec",
+    const senderProc = denoScriptIn(
       net.namespaceOf.get(senderHostId)!,
-      deno,
-      "run",
-      "--no-config",
-      "--allow-net",
-      scriptPath("./udp_sender.ts"),
-      `--dst=${receiver.ipv4}`,
-      `--port=${udpPort}`,
-      `--rate=${rate}`,
-      `--bytes=${packetBytes}`,
-      `--count=${count}`,
-      `--run-id=${runId}`,
-    ]);
+      "./udp_sender.ts",
+      [
+        `--dst=${receiver.ipv4}`,
+        `--port=${udpPort}`,
+        `--rate=${rate}`,
+        `--bytes=${packetBytes}`,
+        `--count=${count}`,
+        `--run-id=${runId}`,
+      ],
+    );
     processes.push(senderProc);
     const { startMs } = await senderProc.next<SenderStart>("sender start");
     const migrateAtMs = startMs + warmupSeconds * 1000;
@@ -403,9 +411,7 @@ export async function runTestbedMigration(
       gapAfterPhaseSeconds: gaps,
     });
     const senderEnd = await senderProc.next<SenderEnd>("sender end");
-    const report = await receiverProc.next<
-      ReceiverReport & { sentMsBySeq: (number | null)[] }
-    >("receiver report");
+    const report = await receiverProc.next<ReceiverReport>("receiver report");
     await senderProc.child.status;
     await receiverProc.child.status;
     const sinkAfter = await sinkCounts();
@@ -422,6 +428,10 @@ export async function runTestbedMigration(
     const sentMs = senderEnd.sentMsBySeq;
     const windowStartMs = execution.firstMessageMs - marginSeconds * 1000;
     const windowEndMs = execution.allAppliedMs + marginSeconds * 1000;
+    const lost = new Uint8Array(senderEnd.sentPackets);
+    for (const [first, last] of report.lostRanges) {
+      lost.fill(1, first, last + 1);
+    }
     const windowSendOffsetsSeconds: number[] = [];
     let lostInWindow = 0;
     for (let seq = 0; seq < senderEnd.sentPackets; seq++) {
@@ -429,7 +439,7 @@ export async function runTestbedMigration(
       windowSendOffsetsSeconds.push(
         (sentMs[seq] - execution.firstMessageMs) / 1000,
       );
-      if (report.sentMsBySeq[seq] === null) lostInWindow++;
+      lostInWindow += lost[seq];
     }
     let newPathAfterSeconds: number | null = null;
     if (branch !== null && newPortPackets > 0) {
@@ -439,14 +449,13 @@ export async function runTestbedMigration(
           1000;
       }
     }
-    const { sentMsBySeq: _drop, ...receiverReport } = report;
     return {
       ordering: flows.plan.ordering,
       datapathFlowCache: options.datapathFlowCache ?? false,
       packetsPerSecond: rate,
       packetBytes,
       execution,
-      receiver: receiverReport,
+      receiver: report,
       lostInWindowPackets: lostInWindow,
       lostOutsideWindowPackets: report.lostPackets - lostInWindow,
       windowPackets: windowSendOffsetsSeconds.length,
