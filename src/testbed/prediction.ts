@@ -15,6 +15,7 @@ import {
   migrationTiming,
 } from "../openflow/timing.ts";
 import {
+  indexTopology,
   type Topology,
   topology as makeTopology,
 } from "../openflow/topology.ts";
@@ -167,11 +168,14 @@ export function predictTestbedRun(
   assertAtLeast("windowMarginSeconds", margin);
   const senderId = options.senderHostId ?? "client";
   const receiverId = options.receiverHostId ?? "server";
-  const sender = topology.hosts.find((h) => h.id === senderId);
-  const receiver = topology.hosts.find((h) => h.id === receiverId);
+  const index = indexTopology(topology);
+  const sender = index.host(senderId);
+  const receiver = index.host(receiverId);
   if (sender === undefined || receiver === undefined) {
     throw new RangeError(
-      `senderHostId and receiverHostId must be hosts of the topology; got ${senderId}, ${receiverId}`,
+      `senderHostId and receiverHostId must be hosts of the topology (${
+        topology.hosts.map((h) => h.id).join(", ")
+      }); got ${senderId}, ${receiverId}`,
     );
   }
   const timing = migrationTiming(
@@ -185,16 +189,15 @@ export function predictTestbedRun(
     },
   );
   // The run waits gaps[i] after phase i: every later event shifts by it.
-  const shiftOfPhase = flows.plan.phases.map((_, i) =>
-    gaps.slice(0, i).reduce((s, g) => s + g, 0)
-  );
+  const shiftOfPhase: number[] = [];
+  let gapTotal = 0;
+  for (let i = 0; i < flows.plan.phases.length; i++) {
+    shiftOfPhase.push(gapTotal);
+    gapTotal += gaps[i] ?? 0;
+  }
   const start = timing.firstFlowModSentSeconds;
   const lastSent = timing.messages.length === 0 ? start : Math.max(
     ...timing.messages.map((m) => m.sentSeconds + shiftOfPhase[m.phase]),
-  );
-  const gapTotal = gaps.slice(0, flows.plan.phases.length).reduce(
-    (s, g) => s + g,
-    0,
   );
   const completed = timing.completedSeconds + gapTotal;
 
@@ -247,31 +250,6 @@ export function predictTestbedRun(
       entriesAt.set(l.entry.switchId, s);
     }
   }
-  const peer = new Map<
-    string,
-    {
-      switchId?: string;
-      port?: number;
-      hostId?: string;
-      latencySeconds: number;
-    }
-  >();
-  for (const l of topology.links) {
-    peer.set(`${l.a.switchId}:${l.a.port}`, {
-      ...l.b,
-      latencySeconds: l.latencySeconds,
-    });
-    peer.set(`${l.b.switchId}:${l.b.port}`, {
-      ...l.a,
-      latencySeconds: l.latencySeconds,
-    });
-  }
-  for (const h of topology.hosts) {
-    peer.set(`${h.switchId}:${h.port}`, {
-      hostId: h.id,
-      latencySeconds: h.latencySeconds,
-    });
-  }
   const maxHops = 2 * topology.switches.length + 2;
   const delivered = (sentSeconds: number): boolean => {
     let switchId = sender.switchId;
@@ -295,12 +273,12 @@ export function predictTestbedRun(
       );
       if (best.entry.popVlan) vlan = undefined;
       if (best.entry.setVlanVid !== undefined) vlan = best.entry.setVlanVid;
-      const next = peer.get(`${switchId}:${best.entry.outPort}`);
+      const next = index.peer(switchId, best.entry.outPort);
       if (next === undefined) return false;
-      if (next.hostId !== undefined) return next.hostId === receiverId;
+      if (next.kind === "host") return next.hostId === receiverId;
       t += next.latencySeconds;
-      switchId = next.switchId!;
-      inPort = next.port!;
+      switchId = next.switchId;
+      inPort = next.port;
     }
     return false; // looped
   };
