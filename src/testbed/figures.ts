@@ -26,7 +26,13 @@ import type { TestbedRow } from "./results.ts";
 export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
   const top = Math.max(
     1,
-    ...rows.map((r) => Math.max(r.predictedLostPackets, r.measuredLostPackets)),
+    ...rows.map((r) =>
+      Math.max(
+        r.predictedLostPackets,
+        r.measuredLostPackets,
+        r.measuredTableMissPackets,
+      )
+    ),
   );
   const tidy = rows.flatMap((r) => [
     {
@@ -89,36 +95,19 @@ export function testbedTimingFigure(rows: readonly TestbedRow[]): Figure {
   const paper = rows.filter((r) =>
     r.ordering === "paper" && r.variant === "as planned"
   );
-  const tidy = paper.flatMap((r) => [
-    {
-      ...r,
-      metric: "total migration",
-      source: "measured",
-      ms: r.measuredTotalMigrationSeconds * 1e3,
-    },
-    {
-      ...r,
-      metric: "total migration",
-      source: "model",
-      ms: r.predictedTotalMigrationSeconds * 1e3,
-    },
-    ...(typeof r.measuredNewPathAfterSeconds === "number"
-      ? [{
-        ...r,
-        metric: "new path in use",
-        source: "measured",
-        ms: r.measuredNewPathAfterSeconds * 1e3,
-      }]
-      : []),
-    ...(typeof r.predictedNewPathAfterSeconds === "number"
-      ? [{
-        ...r,
-        metric: "new path in use",
-        source: "model",
-        ms: r.predictedNewPathAfterSeconds * 1e3,
-      }]
-      : []),
-  ]);
+  const tidy = paper.flatMap((r) =>
+    ([
+      ["total migration", "measured", r.measuredTotalMigrationSeconds],
+      ["total migration", "model", r.predictedTotalMigrationSeconds],
+      ["new path in use", "measured", r.measuredNewPathAfterSeconds],
+      ["new path in use", "model", r.predictedNewPathAfterSeconds],
+    ] as const).flatMap(([metric, source, seconds]) =>
+      // "" when the run cannot tell: no point.
+      typeof seconds === "number"
+        ? [{ ...r, metric, source, ms: seconds * 1e3 }]
+        : []
+    )
+  );
   return plotFigure({
     title: "Paper ordering on Open vSwitch: timing, measured vs model",
     grid: true,
