@@ -6,6 +6,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  paperTestbedInitialEntries,
+  paperTestbedPlan,
+  paperTestbedTopology,
+} from "../src/openflow/paper_topology.ts";
+import { ORDERINGS } from "../src/openflow/plan.ts";
+import { flowModOptions } from "../src/testbed/plan_executor.ts";
+import {
   decodeMessage,
   encodeError,
   encodeFeaturesReply,
@@ -291,6 +298,13 @@ Deno.test("decode(encode(flow mod)) is the identity on every field", () => {
         outPorts: fc.array(fc.integer({ min: 1, max: 0xfffffff0 }), {
           maxLength: 3,
         }),
+        vlan: fc.record({
+          popVlan: fc.constant(true),
+          setVlanVid: fc.integer({ min: 1, max: 4094 }),
+        }, { requiredKeys: [] }),
+        tableId: fc.integer({ min: 0, max: 254 }),
+        cookie: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+        flags: fc.integer({ min: 0, max: 0xffff }),
         xid: fc.integer({ min: 0, max: 0xffffffff }),
       }),
       (o) => {
@@ -305,6 +319,12 @@ Deno.test("decode(encode(flow mod)) is the identity on every field", () => {
         assert.equal(m.priority, o.priority);
         assert.deepEqual(m.match, { ...o.match });
         assert.deepEqual(m.outPorts, o.outPorts);
+        assert.deepEqual(m.vlan, { ...o.vlan });
+        assert.equal(m.tableId, o.tableId);
+        assert.equal(m.cookie, o.cookie);
+        assert.equal(m.flags, o.flags);
+        assert.equal(m.idleTimeoutSeconds, 0);
+        assert.equal(m.hardTimeoutSeconds, 0);
       },
     ),
   );
@@ -397,5 +417,54 @@ Deno.test("bad input raises RangeErrors that name the parameter", () => {
   assert.throws(
     () => messageLength(new Uint8Array([4, 0, 0, 4, 0, 0, 0, 0])),
     /OpenFlow header length must be in \[8, 65535\]; got 4/,
+  );
+});
+
+Deno.test("every plan message of every ordering maps to a FLOW_MOD that decodes back to its entry", () => {
+  const net = paperTestbedTopology();
+  const strict = {
+    add: "add",
+    modify: "modify-strict",
+    delete: "delete-strict",
+  };
+  let messages = 0;
+  for (const ordering of ORDERINGS) {
+    const plan = paperTestbedPlan(net, ordering);
+    const adds = paperTestbedInitialEntries(net).map((entry) => ({
+      command: "add" as const,
+      entry,
+    }));
+    for (
+      const message of [
+        ...adds,
+        ...plan.phases.flatMap((p) => p.messages),
+      ]
+    ) {
+      const { entry } = message;
+      const m = decodeMessage(encodeFlowMod(1, flowModOptions(message)));
+      assert.equal(m.type, "flow_mod");
+      if (m.type !== "flow_mod") continue;
+      assert.equal(m.command, strict[message.command]);
+      assert.equal(m.priority, entry.priority);
+      assert.deepEqual(m.match, { ...entry.match });
+      if (message.command === "delete") {
+        assert.deepEqual(m.outPorts, []);
+        assert.deepEqual(m.vlan, {});
+      } else {
+        assert.deepEqual(m.outPorts, [entry.outPort]);
+        assert.equal(m.vlan.popVlan, entry.popVlan || undefined);
+        assert.equal(m.vlan.setVlanVid, entry.setVlanVid);
+      }
+      messages++;
+    }
+  }
+  assert.ok(messages > ORDERINGS.length * 10);
+  assert.throws(
+    () =>
+      flowModOptions({
+        command: "replace" as "add",
+        entry: paperTestbedInitialEntries(net)[0],
+      }),
+    /message\.command must be add, modify or delete; got "replace"/,
   );
 });
