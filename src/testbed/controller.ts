@@ -192,7 +192,10 @@ export class OpenFlowController {
     return sw;
   }
 
-  /** Resolves once every listed switch has connected and sent FEATURES_REPLY. */
+  /**
+   * Resolves once every listed switch has connected and sent FEATURES_REPLY;
+   * rejects after `timeoutMs` (default 15000).
+   */
   async waitForSwitches(
     datapathIds: readonly bigint[],
     timeoutMs = 15_000,
@@ -234,6 +237,7 @@ export class OpenFlowController {
   /**
    * Sends a BARRIER_REQUEST and resolves when its reply arrives: every
    * message sent before it on that connection has then been processed.
+   * Rejects after `timeoutMs` (default 5000).
    */
   barrier(datapathId: bigint, timeoutMs = 5_000): Promise<void> {
     const sw = this.#switch(datapathId);

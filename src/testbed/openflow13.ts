@@ -295,9 +295,13 @@ export function encodeSimple(
 export function encodeFeaturesReply(
   xid: number,
   options: {
+    /** Datapath id, 64 bits. */
     datapathId: bigint;
+    /** Packets the switch can buffer (default 0). */
     nBuffers?: number;
+    /** Number of flow tables (default 254). */
     nTables?: number;
+    /** Capability bits (default 0). */
     capabilities?: number;
   },
 ): Uint8Array {
@@ -321,7 +325,14 @@ export function encodeFeaturesReply(
  */
 export function encodeError(
   xid: number,
-  options: { errorType: number; errorCode: number; data?: Uint8Array },
+  options: {
+    /** ofp_error_type. */
+    errorType: number;
+    /** Error code within the type. */
+    errorCode: number;
+    /** The offending request's first bytes (default none). */
+    data?: Uint8Array;
+  },
 ): Uint8Array {
   const data = options.data ?? new Uint8Array(0);
   const bytes = header(OFPT.ERROR, 12 + data.length, xid);

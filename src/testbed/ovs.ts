@@ -38,7 +38,12 @@ export interface CommandResult {
  */
 export async function runCommand(
   argv: readonly string[],
-  options: { env?: Record<string, string>; allowFailure?: boolean } = {},
+  options: {
+    /** Extra environment variables (default none: the inherited environment). */
+    env?: Record<string, string>;
+    /** Return a failed command's result instead of throwing (default false). */
+    allowFailure?: boolean;
+  } = {},
 ): Promise<CommandResult> {
   const output = await new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -329,7 +334,12 @@ export class OvsHarness {
    */
   async addBridge(
     name: string,
-    options: { datapathId: bigint; controllerPort: number },
+    options: {
+      /** The bridge's OpenFlow datapath id. */
+      datapathId: bigint;
+      /** The controller's TCP port on 127.0.0.1, 1..65535. */
+      controllerPort: number;
+    },
   ): Promise<void> {
     this.#checkLive();
     assertInteger("controllerPort", options.controllerPort, 1);
@@ -433,12 +443,19 @@ export class OvsHarness {
    */
   async addHost(
     options: {
+      /** Namespace name; its veth ends are named after it, plus "i" and "o". */
       namespace: string;
+      /** The bridge the host's veth joins. */
       bridge: string;
+      /** The OpenFlow port number of that veth on the bridge. */
       ofport: number;
+      /** The host's IPv4 address. */
       ipv4: string;
+      /** Its prefix length. */
       prefixLength: number;
+      /** Its MAC address. */
       mac: string;
+      /** Other hosts, each given a static neighbour entry and a /32 route. */
       neighbours: readonly { ipv4: string; mac: string }[];
     },
   ): Promise<HostAttachment> {

@@ -78,9 +78,13 @@ export function testbedRow(
   result: TestbedRunResult,
   prediction: TestbedPrediction,
   options: {
+    /** The run's variant label. */
     variant: string;
+    /** Extra wait inserted after one phase, seconds (0 for none). */
     gapSeconds: number;
+    /** The phase the wait follows ("" for none). */
     gapAfterPhase: number | "";
+    /** Repetition index. */
     repeat: number;
   },
 ): TestbedRow {
