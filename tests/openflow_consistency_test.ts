@@ -337,4 +337,47 @@ Deno.test("consistency rejects bad inputs with RangeErrors", () => {
       }),
     /packetsPerSecond/,
   );
+  const ghost = { ...timeline.initial[0], switchId: "s9" };
+  assert.throws(
+    () => ruleStates(net, [ghost], []),
+    /initial\[0\]\.switchId must be a switch id; got "s9"/,
+  );
+  assert.throws(
+    () =>
+      ruleStates(net, timeline.initial, [{
+        atSeconds: 0,
+        mod: { command: "add", entry: ghost },
+      }]),
+    /changes\[0\]\.mod\.entry\.switchId must be a switch id; got "s9"/,
+  );
+});
+
+Deno.test("flows whose entries match no address (UDP port only): the engines agree and the paper's ordering loses nothing", () => {
+  const net = paperTestbedTopology();
+  const byPort = (udpDst: number) =>
+    flow(net, "client", "server", {
+      id: `udp ${udpDst}`,
+      match: { ethType: 0x0800, ipProto: 17, udpDst },
+    });
+  const s: Scenario = {
+    net,
+    migrations: [5001, 5002].map((port) => ({
+      flow: byPort(port),
+      oldPath: ["s1", "s2", "s4"],
+      newPath: ["s1", "s3", "s4"],
+    })),
+    matchInPort: true,
+  };
+  const stream = cbrStream({ packetsPerSecond: 20_000, endSeconds: 0.02 });
+  for (const ordering of ORDERINGS) {
+    const a = run(s, ordering, stream).report;
+    const b = run(s, ordering, stream, {}, simulateMigrationPackets).report;
+    assert.deepEqual(a, b, ordering);
+    assert.equal(a.sentPackets, 2 * 400, ordering);
+    if (ordering === "paper" || ordering === "two-phase") {
+      assert.equal(a.lostPackets, 0, ordering);
+      assert.ok(a.flows.every((f) => f.deliveredNewPath > 0), ordering);
+    }
+  }
+  assert.ok(run(s, "delete-old-first", stream).report.lostPackets > 0);
 });

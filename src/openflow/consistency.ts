@@ -29,7 +29,7 @@
  * @module
  */
 
-import { assertInteger } from "../_validate.ts";
+import { assertFinite, assertInteger } from "../_validate.ts";
 import {
   type CbrStream,
   checkStream,
@@ -43,6 +43,7 @@ import type { FlowEntry, FlowMatch, FlowMod } from "./plan_types.ts";
 import type { FlowMigration } from "./plan.ts";
 import type { MigrationTiming } from "./timing.ts";
 import {
+  checkTopology,
   indexTopology,
   type Topology,
   type TopologyIndex,
@@ -117,18 +118,40 @@ function applyMod(table: readonly FlowEntry[], mod: FlowMod): FlowEntry[] {
 }
 
 function checkChangeTimes(changes: readonly TimedFlowMod[]): void {
-  changes.forEach((c, i) => {
-    if (typeof c.atSeconds !== "number" || !Number.isFinite(c.atSeconds)) {
-      throw new RangeError(
-        `changes[${i}].atSeconds must be a finite number; got ${c.atSeconds}`,
-      );
-    }
-  });
+  changes.forEach((c, i) =>
+    assertFinite(`changes[${i}].atSeconds`, c.atSeconds)
+  );
 }
 
-function orderChanges(changes: readonly TimedFlowMod[]): TimedFlowMod[] {
+/** A rule table over time: `tables[0]` before `times[0]`, `tables[j]` from `times[j - 1]` on. */
+interface Timeline {
+  times: number[];
+  tables: FlowEntry[][];
+}
+
+/** The initial entries added in order, then the changes applied in time order. */
+function foldChanges(
+  initial: readonly FlowEntry[],
+  changes: readonly TimedFlowMod[],
+): Timeline {
+  let table: FlowEntry[] = [];
+  for (const e of initial) {
+    table = applyMod(table, { command: "add", entry: e });
+  }
+  const times: number[] = [];
+  const tables: FlowEntry[][] = [table];
   // Stable (Array.prototype.sort is): equal times keep their plan order.
-  return [...changes].sort((a, b) => a.atSeconds - b.atSeconds);
+  const ordered = [...changes].sort((a, b) => a.atSeconds - b.atSeconds);
+  for (const c of ordered) {
+    table = applyMod(table, c.mod);
+    if (times.length > 0 && times[times.length - 1] === c.atSeconds) {
+      tables[tables.length - 1] = table;
+    } else {
+      times.push(c.atSeconds);
+      tables.push(table);
+    }
+  }
+  return { times, tables };
 }
 
 /**
@@ -148,41 +171,42 @@ export function ruleStates(
   initial: readonly FlowEntry[],
   changes: readonly TimedFlowMod[],
 ): Record<string, RuleSnapshot[]> {
-  const index = indexTopology(topology);
-  const out: Record<string, RuleSnapshot[]> = {};
-  for (const s of topology.switches) {
-    out[s.id] = [{ fromSeconds: -Infinity, entries: [] }];
-  }
+  checkTopology(topology);
+  const bySwitch = new Map<
+    string,
+    { initial: FlowEntry[]; changes: TimedFlowMod[] }
+  >(topology.switches.map((s) => [s.id, { initial: [], changes: [] }]));
   initial.forEach((e, i) => {
-    if (!index.hasSwitch(e.switchId)) {
+    const list = bySwitch.get(e.switchId);
+    if (!list) {
       throw new RangeError(
         `initial[${i}].switchId must be a switch id; got ${
           JSON.stringify(e.switchId)
         }`,
       );
     }
-    const first = out[e.switchId][0];
-    out[e.switchId][0] = {
-      fromSeconds: -Infinity,
-      entries: applyMod(first.entries, { command: "add", entry: e }),
-    };
+    list.initial.push(e);
   });
   checkChangeTimes(changes);
-  orderChanges(changes).forEach((c) => {
-    const list = out[c.mod.entry.switchId];
+  changes.forEach((c, i) => {
+    const list = bySwitch.get(c.mod.entry.switchId);
     if (!list) {
       throw new RangeError(
-        `changes: switchId must be a switch id; got ${
+        `changes[${i}].mod.entry.switchId must be a switch id; got ${
           JSON.stringify(c.mod.entry.switchId)
         }`,
       );
     }
-    const last = list[list.length - 1];
-    const entries = applyMod(last.entries, c.mod);
-    if (last.fromSeconds === c.atSeconds) {
-      list[list.length - 1] = { fromSeconds: c.atSeconds, entries };
-    } else list.push({ fromSeconds: c.atSeconds, entries });
+    list.changes.push(c);
   });
+  const out: Record<string, RuleSnapshot[]> = {};
+  for (const [id, list] of bySwitch) {
+    const { times, tables } = foldChanges(list.initial, list.changes);
+    out[id] = tables.map((entries, j) => ({
+      fromSeconds: j === 0 ? -Infinity : times[j - 1],
+      entries,
+    }));
+  }
   return out;
 }
 
@@ -297,13 +321,11 @@ export interface ConsistencyOptions {
   recordPieces?: boolean;
 }
 
-// Per-flow lookup of entries: bucketed by (switch, source, destination);
-// entries that leave the source or destination open go in a per-switch
-// bucket consulted for every packet.
+// Per-flow lookup of entries: source -> destination -> switch -> bucket,
+// keyed by the entries' own (shared) strings, so no key is built per entry;
+// entries that leave the source or destination open sit in per-switch
+// buckets consulted for every packet.
 class RuleTables {
-  // source -> destination -> switch -> bucket, keyed by the entries' own
-  // (shared) strings, so no key is built per entry; entries that leave the
-  // source or destination open sit in per-switch buckets.
   readonly keyed = new Map<string, Map<string, Map<string, Bucket>>>();
   readonly open = new Map<string, Bucket>();
   readonly none = new Map<string, Bucket>();
@@ -347,29 +369,15 @@ class RuleTables {
     if (a?.timeline) return a.timeline;
     const b = this.open.get(switchId);
     if (!a) {
-      // A switch with no entry for this pair: only the open entries apply.
+      // A switch with no entry for this pair: only the open entries apply
+      // (the same for every pair without entries, so `none` caches it too).
       a = newBucket();
-      if (pair !== this.none) pair.set(switchId, a);
+      pair.set(switchId, a);
     }
-    const changes = orderChanges(
+    a.timeline = foldChanges(
+      b ? [...a.initial, ...b.initial] : a.initial,
       b ? [...a.changes, ...b.changes] : a.changes,
     );
-    let table: FlowEntry[] = [];
-    for (const e of [...a.initial, ...(b?.initial ?? [])]) {
-      table = applyMod(table, { command: "add", entry: e });
-    }
-    const times: number[] = [];
-    const tables: FlowEntry[][] = [table];
-    for (const c of changes) {
-      table = applyMod(table, c.mod);
-      if (times.length > 0 && times[times.length - 1] === c.atSeconds) {
-        tables[tables.length - 1] = table;
-      } else {
-        times.push(c.atSeconds);
-        tables.push(table);
-      }
-    }
-    a.timeline = { times, tables };
     return a.timeline;
   }
 }
@@ -378,11 +386,6 @@ interface Bucket {
   initial: FlowEntry[];
   changes: TimedFlowMod[];
   timeline?: Timeline;
-}
-
-interface Timeline {
-  times: number[];
-  tables: FlowEntry[][];
 }
 
 function newBucket(): Bucket {
@@ -687,6 +690,70 @@ function report(
   };
 }
 
+/** One flow as an engine sees it: the shared inputs and where results go. */
+interface FlowTrace {
+  readonly index: TopologyIndex;
+  readonly ttl: number;
+  readonly f: FlowSetup;
+  readonly tally: Tally;
+  /** Where the engine puts its pieces; null when not recording. */
+  readonly pieces: TracePiece[] | null;
+  readonly rules: RuleTables;
+  /** This flow's buckets in `rules`. */
+  readonly pair: Map<string, Bucket>;
+}
+
+// The checks and per-flow setup both engines share. `trace` is the engine:
+// it feeds every packet of the flow, in packet order, to the tally.
+function traceFlows(
+  topology: Topology,
+  timeline: RuleTimeline,
+  options: ConsistencyOptions,
+  trace: (t: FlowTrace) => void,
+): ConsistencyReport {
+  const index = indexTopology(topology);
+  const ttl = checkTtl(options);
+  const flows = setup(index, timeline.migrations, options);
+  const rules = new RuleTables(timeline.initial, timeline.changes);
+  const pieces: TracePiece[] = [];
+  const results = flows.map((f) => {
+    const m = f.migration.flow.match;
+    const pair = rules.forPair(m.ipv4Src ?? "", m.ipv4Dst ?? "", false);
+    const tally = new Tally();
+    trace({
+      index,
+      ttl,
+      f,
+      tally,
+      pieces: options.recordPieces ? pieces : null,
+      rules,
+      pair,
+    });
+    return tally.result(f);
+  });
+  return report(results, pieces);
+}
+
+function piece(
+  f: FlowSetup,
+  from: number,
+  to: number,
+  fate: PacketFate,
+  droppedAt: string | null,
+  switches: readonly string[],
+): TracePiece {
+  return {
+    flowId: f.migration.flow.id,
+    fromPacket: from,
+    toPacket: to,
+    fromSendSeconds: f.clock.send(from),
+    toSendSeconds: f.clock.send(to - 1),
+    fate,
+    switches,
+    droppedAt,
+  };
+}
+
 /**
  * Exact packet-level consistency by runs of packets (see the module doc):
  * for each flow, how many packets were delivered over the old, the new or a
@@ -710,101 +777,88 @@ export function packetConsistency(
   timeline: RuleTimeline,
   options: ConsistencyOptions = {},
 ): ConsistencyReport {
-  const index = indexTopology(topology);
-  const ttl = checkTtl(options);
-  const flows = setup(index, timeline.migrations, options);
-  const rules = new RuleTables(timeline.initial, timeline.changes);
-  const record = options.recordPieces ?? false;
-  const pieces: TracePiece[] = [];
-  const results = flows.map((f) => {
-    const tally = new Tally();
-    const m = f.migration.flow.match;
-    const pair = rules.forPair(m.ipv4Src ?? "", m.ipv4Dst ?? "", false);
-    const dstHost = f.migration.flow.dstHost;
-    const offsets: number[] = [f.accessLatency];
-    const path: string[] = [];
-    const emit = (
-      lo: number,
-      hi: number,
-      fate: PacketFate,
-      at: string | null,
-    ) => {
-      tally.add(lo, hi, fate, at);
-      if (record && hi > lo) {
-        const last = pieces[pieces.length - 1];
-        if (
-          last && last.flowId === f.migration.flow.id &&
-          last.toPacket === lo && last.fate === fate &&
-          last.droppedAt === at && last.switches.join(">") === path.join(">")
-        ) {
-          pieces[pieces.length - 1] = {
-            ...last,
-            toPacket: hi,
-            toSendSeconds: f.clock.send(hi - 1),
-          };
-          return;
-        }
-        pieces.push({
-          flowId: f.migration.flow.id,
-          fromPacket: lo,
-          toPacket: hi,
-          fromSendSeconds: f.clock.send(lo),
-          toSendSeconds: f.clock.send(hi - 1),
-          fate,
-          switches: [...path],
-          droppedAt: at,
-        });
-      }
-    };
-    // Packets [lo, hi) reach switchId through inPort; split where its rules change.
-    const visit = (
-      lo: number,
-      hi: number,
-      switchId: string,
-      inPort: number,
-      vlanVid: number | undefined,
-    ): void => {
-      if (path.length >= ttl) {
-        emit(lo, hi, "looped", null);
-        return;
-      }
-      path.push(switchId);
-      const { times, tables } = rules.timeline(pair, switchId);
-      let j = snapshotAt(times, f.clock.at(lo, offsets));
-      const jLast = snapshotAt(times, f.clock.at(hi - 1, offsets));
-      let a = lo;
-      while (a < hi) {
-        const b = j < jLast
-          ? f.clock.firstAtOrAfter(times[j], offsets, a, hi)
-          : hi;
-        if (b > a) {
-          const s = step(
-            index,
-            switchId,
-            lookup(tables[j], inPort, { match: m, vlanVid }),
-            dstHost,
-            f.packetBits,
-            vlanVid,
-          );
-          if (s.kind === "delivered") emit(a, b, delivered(f, path), null);
-          else if (s.kind === "dropped") emit(a, b, "dropped", s.at);
-          else {
-            offsets.push(s.latency);
-            visit(a, b, s.switchId, s.inPort, s.vlanVid);
-            offsets.pop();
-          }
-        }
-        a = b;
-        j++;
-      }
-      path.pop();
-    };
-    if (f.clock.count > 0) {
-      visit(0, f.clock.count, f.ingress, f.ingressPort, undefined);
+  return traceFlows(topology, timeline, options, traceRuns);
+}
+
+// The run engine: packets [lo, hi) move together, split only where a rule
+// changes between their arrivals at a switch.
+function traceRuns(
+  { index, ttl, f, tally, pieces, rules, pair }: FlowTrace,
+): void {
+  const m = f.migration.flow.match;
+  const dstHost = f.migration.flow.dstHost;
+  const offsets: number[] = [f.accessLatency];
+  const path: string[] = [];
+  const emit = (
+    lo: number,
+    hi: number,
+    fate: PacketFate,
+    at: string | null,
+  ) => {
+    tally.add(lo, hi, fate, at);
+    if (!pieces || hi <= lo) return;
+    const last = pieces[pieces.length - 1];
+    if (
+      last && last.flowId === f.migration.flow.id &&
+      last.toPacket === lo && last.fate === fate &&
+      last.droppedAt === at && last.switches.join(">") === path.join(">")
+    ) {
+      pieces[pieces.length - 1] = piece(
+        f,
+        last.fromPacket,
+        hi,
+        fate,
+        at,
+        last.switches,
+      );
+    } else pieces.push(piece(f, lo, hi, fate, at, [...path]));
+  };
+  // Packets [lo, hi) reach switchId through inPort; split where its rules change.
+  const visit = (
+    lo: number,
+    hi: number,
+    switchId: string,
+    inPort: number,
+    vlanVid: number | undefined,
+  ): void => {
+    if (path.length >= ttl) {
+      emit(lo, hi, "looped", null);
+      return;
     }
-    return tally.result(f);
-  });
-  return report(results, pieces);
+    path.push(switchId);
+    const { times, tables } = rules.timeline(pair, switchId);
+    let j = snapshotAt(times, f.clock.at(lo, offsets));
+    const jLast = snapshotAt(times, f.clock.at(hi - 1, offsets));
+    let a = lo;
+    while (a < hi) {
+      const b = j < jLast
+        ? f.clock.firstAtOrAfter(times[j], offsets, a, hi)
+        : hi;
+      if (b > a) {
+        const s = step(
+          index,
+          switchId,
+          lookup(tables[j], inPort, { match: m, vlanVid }),
+          dstHost,
+          f.packetBits,
+          vlanVid,
+        );
+        if (s.kind === "delivered") emit(a, b, delivered(f, path), null);
+        else if (s.kind === "dropped") emit(a, b, "dropped", s.at);
+        else {
+          offsets.push(s.latency);
+          visit(a, b, s.switchId, s.inPort, s.vlanVid);
+          offsets.pop();
+        }
+      }
+      a = b;
+      j++;
+    }
+    path.pop();
+  };
+  if (f.clock.count > 0) {
+    visit(0, f.clock.count, f.ingress, f.ingressPort, undefined);
+  }
 }
 
 /**
@@ -830,89 +884,73 @@ export function simulateMigrationPackets(
   timeline: RuleTimeline,
   options: ConsistencyOptions = {},
 ): ConsistencyReport {
-  const index = indexTopology(topology);
-  const ttl = checkTtl(options);
-  const flows = setup(index, timeline.migrations, options);
-  const rules = new RuleTables(timeline.initial, timeline.changes);
-  const record = options.recordPieces ?? false;
-  const pieces: TracePiece[] = [];
-  const results = flows.map((f) => {
-    const tally = new Tally();
-    const m = f.migration.flow.match;
-    const pair = rules.forPair(m.ipv4Src ?? "", m.ipv4Dst ?? "", false);
-    const dstHost = f.migration.flow.dstHost;
-    // Consecutive packets with the same fate and switches form one piece.
-    let open: {
-      from: number;
-      fate: PacketFate;
-      at: string | null;
-      key: string;
-      path: string[];
-    } | null = null;
-    const close = (to: number) => {
-      if (!open) return;
-      tally.add(open.from, to, open.fate, open.at);
-      if (record) {
-        pieces.push({
-          flowId: f.migration.flow.id,
-          fromPacket: open.from,
-          toPacket: to,
-          fromSendSeconds: f.clock.send(open.from),
-          toSendSeconds: f.clock.send(to - 1),
-          fate: open.fate,
-          switches: open.path,
-          droppedAt: open.at,
-        });
+  return traceFlows(topology, timeline, options, tracePackets);
+}
+
+// The per-packet engine: each packet alone, hop by hop.
+function tracePackets(
+  { index, ttl, f, tally, pieces, rules, pair }: FlowTrace,
+): void {
+  const m = f.migration.flow.match;
+  const dstHost = f.migration.flow.dstHost;
+  // Consecutive packets with the same fate and switches form one piece.
+  let open: {
+    from: number;
+    fate: PacketFate;
+    at: string | null;
+    key: string;
+    path: string[];
+  } | null = null;
+  const close = (to: number) => {
+    if (!open) return;
+    tally.add(open.from, to, open.fate, open.at);
+    pieces?.push(piece(f, open.from, to, open.fate, open.at, open.path));
+    open = null;
+  };
+  for (let k = 0; k < f.clock.count; k++) {
+    let t = f.clock.send(k) + f.accessLatency;
+    let switchId = f.ingress;
+    let inPort = f.ingressPort;
+    let vlanVid: number | undefined = undefined;
+    const path: string[] = [];
+    let fate: PacketFate;
+    let at: string | null = null;
+    while (true) {
+      if (path.length >= ttl) {
+        fate = "looped";
+        break;
       }
-      open = null;
-    };
-    for (let k = 0; k < f.clock.count; k++) {
-      let t = f.clock.send(k) + f.accessLatency;
-      let switchId = f.ingress;
-      let inPort = f.ingressPort;
-      let vlanVid: number | undefined = undefined;
-      const path: string[] = [];
-      let fate: PacketFate;
-      let at: string | null = null;
-      while (true) {
-        if (path.length >= ttl) {
-          fate = "looped";
-          break;
-        }
-        path.push(switchId);
-        const { times, tables } = rules.timeline(pair, switchId);
-        const table = tables[snapshotAt(times, t)];
-        const s = step(
-          index,
-          switchId,
-          lookup(table, inPort, { match: m, vlanVid }),
-          dstHost,
-          f.packetBits,
-          vlanVid,
-        );
-        if (s.kind === "delivered") {
-          fate = delivered(f, path);
-          break;
-        }
-        if (s.kind === "dropped") {
-          fate = "dropped";
-          at = s.at;
-          break;
-        }
-        t += s.latency;
-        switchId = s.switchId;
-        inPort = s.inPort;
-        vlanVid = s.vlanVid;
+      path.push(switchId);
+      const { times, tables } = rules.timeline(pair, switchId);
+      const table = tables[snapshotAt(times, t)];
+      const s = step(
+        index,
+        switchId,
+        lookup(table, inPort, { match: m, vlanVid }),
+        dstHost,
+        f.packetBits,
+        vlanVid,
+      );
+      if (s.kind === "delivered") {
+        fate = delivered(f, path);
+        break;
       }
-      const key = `${fate}|${at}|${path.join(">")}`;
-      const current = open as { key: string } | null;
-      if (!current || current.key !== key) {
-        close(k);
-        open = { from: k, fate, at, key, path };
+      if (s.kind === "dropped") {
+        fate = "dropped";
+        at = s.at;
+        break;
       }
+      t += s.latency;
+      switchId = s.switchId;
+      inPort = s.inPort;
+      vlanVid = s.vlanVid;
     }
-    close(f.clock.count);
-    return tally.result(f);
-  });
-  return report(results, pieces);
+    const key = `${fate}|${at}|${path.join(">")}`;
+    const current = open as { key: string } | null;
+    if (!current || current.key !== key) {
+      close(k);
+      open = { from: k, fate, at, key, path };
+    }
+  }
+  close(f.clock.count);
 }
