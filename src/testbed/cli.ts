@@ -101,11 +101,10 @@ const CACHED: readonly Variant[] = [
 /** The index of the phase a variant's wait follows. */
 function gapPhase(plan: MigrationPlan, v: Variant): number {
   if (v.afterPhase === "first") return 0;
-  let last = 0;
-  plan.phases.forEach((p, i) => {
-    if (p.messages.some((m) => m.command === "modify")) last = i;
-  });
-  return last;
+  const last = plan.phases.findLastIndex((p) =>
+    p.messages.some((m) => m.command === "modify")
+  );
+  return Math.max(0, last);
 }
 
 async function one(
