@@ -52,8 +52,13 @@ Deno.test("ReceiverTally counts lost, duplicated, reordered packets and gaps exa
   assert.deepEqual(r.lostRanges, [[5, 8], [12, 12]]);
   assert.equal(r.longestArrivalGapSeconds, 0.01);
   assert.equal(r.receivedPackets + r.lostPackets, r.sentPackets);
-  // Sent but never seen at the end counts as lost too.
+  // The report is repeatable and looks only below sentPackets.
   assert.deepEqual(tally.report(20).lostRanges.at(-1), [12, 12]);
+  const early = tally.report(12);
+  assert.deepEqual(early.lostRanges, [[5, 8]]);
+  assert.equal(early.receivedPackets, 8);
+  assert.equal(early.lostPackets, 4);
+  // Sent but never seen at the end counts as lost too.
   const tail = new ReceiverTally(10);
   tail.add(0, 0);
   assert.deepEqual(tail.report(10).lostRanges, [[1, 9]]);
