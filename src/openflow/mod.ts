@@ -56,6 +56,7 @@ export {
 export {
   type CompactPhase,
   compactPlan,
+  type CompactSummary,
   type CompactTiming,
   compactTiming,
   type FlowVisorOptions,
@@ -67,6 +68,7 @@ export {
   PAPER_TESTBED_PROFILE,
   type PhaseTiming,
   SOFTWARE_SWITCH,
+  summarizeCompactTiming,
   type TimingOptions,
 } from "./timing.ts";
 export {
@@ -103,11 +105,9 @@ export {
   gridTopology,
 } from "./grid.ts";
 export {
-  type CompactSummary,
   migrationScaling,
   repeatCompactPlan,
   type ScalingFactor,
   type ScalingOptions,
   type ScalingRow,
-  summarizeCompactTiming,
 } from "./scale.ts";

@@ -19,9 +19,11 @@ import type { Ordering } from "./plan.ts";
 import {
   type CompactPhase,
   compactPlan,
-  type CompactTiming,
+  type CompactSummary,
   compactTiming,
+  type InstallTimeDistribution,
   PAPER_TESTBED_PROFILE,
+  summarizeCompactTiming,
   type TimingOptions,
 } from "./timing.ts";
 import type { Topology } from "./topology.ts";
@@ -53,58 +55,6 @@ export function repeatCompactPlan(
     }
     return { name: p.name, switchIndex, command, barrier: p.barrier };
   });
-}
-
-/** The summary figures of a compact timing. */
-export interface CompactSummary {
-  /** Flow-mods sent. */
-  readonly flowModsSent: number;
-  /** Barrier requests sent. */
-  readonly barriersSent: number;
-  /** The paper's total migration time: first to last flow-mod sent, seconds. */
-  readonly totalMigrationSeconds: number;
-  /** Last add or modify in effect, seconds from the start. */
-  readonly newPathInForceSeconds: number;
-  /** Last delete in effect, seconds from the start. */
-  readonly oldEntriesFreedSeconds: number;
-}
-
-/**
- * Summarises a {@linkcode compactTiming} result (start time `startSeconds`).
- *
- * @example
- * ```ts
- * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology, summarizeCompactTiming } from "@vnmig/vnmig";
- * const net = paperTestbedTopology();
- * const phases = compactPlan(paperTestbedPlan(net), net);
- * console.log(summarizeCompactTiming(phases, compactTiming(phases, net)).flowModsSent); // 10
- * ```
- */
-export function summarizeCompactTiming(
-  phases: readonly CompactPhase[],
-  timing: CompactTiming,
-  startSeconds = 0,
-): CompactSummary {
-  let k = 0;
-  let newPath = startSeconds;
-  let freed = startSeconds;
-  for (const p of phases) {
-    for (let i = 0; i < p.command.length; i++, k++) {
-      const e = timing.effectiveSeconds[k];
-      if (p.command[i] === 2) freed = Math.max(freed, e);
-      else newPath = Math.max(newPath, e);
-    }
-  }
-  const n = timing.sentSeconds.length;
-  return {
-    flowModsSent: n,
-    barriersSent: timing.barriersSent,
-    totalMigrationSeconds: n > 0
-      ? timing.sentSeconds[n - 1] - timing.sentSeconds[0]
-      : 0,
-    newPathInForceSeconds: newPath - startSeconds,
-    oldEntriesFreedSeconds: freed - startSeconds,
-  };
 }
 
 /** Which factor a scaling row varies. */
@@ -190,7 +140,7 @@ export function migrationScaling(options: ScalingOptions = {}): ScalingRow[] {
     factor: ScalingFactor,
     pairs: number,
     topo: Topology,
-    install: { minSeconds: number; meanSeconds: number },
+    install: InstallTimeDistribution,
   ): ScalingRow => {
     const phases = repeatCompactPlan(base, pairs);
     const t = compactTiming(phases, topo, { ...timing, install });

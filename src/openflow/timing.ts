@@ -373,6 +373,58 @@ export function compactTiming(
   };
 }
 
+/** The summary figures of a compact timing. */
+export interface CompactSummary {
+  /** Flow-mods sent. */
+  readonly flowModsSent: number;
+  /** Barrier requests sent. */
+  readonly barriersSent: number;
+  /** The paper's total migration time: first to last flow-mod sent, seconds. */
+  readonly totalMigrationSeconds: number;
+  /** Last add or modify in effect, seconds from the start. */
+  readonly newPathInForceSeconds: number;
+  /** Last delete in effect, seconds from the start. */
+  readonly oldEntriesFreedSeconds: number;
+}
+
+/**
+ * Summarises a {@linkcode compactTiming} result (start time `startSeconds`).
+ *
+ * @example
+ * ```ts
+ * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology, summarizeCompactTiming } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const phases = compactPlan(paperTestbedPlan(net), net);
+ * console.log(summarizeCompactTiming(phases, compactTiming(phases, net)).flowModsSent); // 10
+ * ```
+ */
+export function summarizeCompactTiming(
+  phases: readonly CompactPhase[],
+  timing: CompactTiming,
+  startSeconds = 0,
+): CompactSummary {
+  let k = 0;
+  let newPath = startSeconds;
+  let freed = startSeconds;
+  for (const p of phases) {
+    for (let i = 0; i < p.command.length; i++, k++) {
+      const e = timing.effectiveSeconds[k];
+      if (p.command[i] === 2) freed = Math.max(freed, e);
+      else newPath = Math.max(newPath, e);
+    }
+  }
+  const n = timing.sentSeconds.length;
+  return {
+    flowModsSent: n,
+    barriersSent: timing.barriersSent,
+    totalMigrationSeconds: n > 0
+      ? timing.sentSeconds[n - 1] - timing.sentSeconds[0]
+      : 0,
+    newPathInForceSeconds: newPath - startSeconds,
+    oldEntriesFreedSeconds: freed - startSeconds,
+  };
+}
+
 /**
  * The timing of a plan on a topology (see the module doc for the
  * mechanism): when every flow-mod is sent and in effect, and the summary
@@ -397,41 +449,36 @@ export function migrationTiming(
   const start = options.startSeconds ?? 0;
   const messages: MessageTiming[] = [];
   let k = 0;
-  let newPath = start;
-  let freed = start;
-  let lastEffective = start;
   plan.phases.forEach((p, pi) => {
     p.messages.forEach((message, i) => {
-      const effectiveSeconds = t.effectiveSeconds[k];
       messages.push({
         phase: pi,
         index: i,
         message,
         sentSeconds: t.sentSeconds[k],
         arrivedSeconds: t.arrivedSeconds[k],
-        effectiveSeconds,
+        effectiveSeconds: t.effectiveSeconds[k],
       });
-      if (message.command === "delete") {
-        freed = Math.max(freed, effectiveSeconds);
-      } else newPath = Math.max(newPath, effectiveSeconds);
-      lastEffective = Math.max(lastEffective, effectiveSeconds);
       k++;
     });
   });
-  const first = messages.length > 0 ? messages[0].sentSeconds : start;
-  const last = messages.length > 0
-    ? messages[messages.length - 1].sentSeconds
-    : start;
+  const s = summarizeCompactTiming(compact, t, start);
+  const n = messages.length;
   return {
     messages,
     phases: t.phases,
-    flowModsSent: messages.length,
-    barriersSent: t.barriersSent,
-    firstFlowModSentSeconds: first,
-    lastFlowModSentSeconds: last,
-    totalMigrationSeconds: last - first,
-    newPathInForceSeconds: newPath - start,
-    oldEntriesFreedSeconds: freed - start,
-    completedSeconds: Math.max(t.lastReplySeconds, lastEffective) - start,
+    flowModsSent: s.flowModsSent,
+    barriersSent: s.barriersSent,
+    firstFlowModSentSeconds: n > 0 ? messages[0].sentSeconds : start,
+    lastFlowModSentSeconds: n > 0 ? messages[n - 1].sentSeconds : start,
+    totalMigrationSeconds: s.totalMigrationSeconds,
+    newPathInForceSeconds: s.newPathInForceSeconds,
+    oldEntriesFreedSeconds: s.oldEntriesFreedSeconds,
+    // Done when the last barrier reply is back and every flow-mod is in effect.
+    completedSeconds: Math.max(
+      t.lastReplySeconds - start,
+      s.newPathInForceSeconds,
+      s.oldEntriesFreedSeconds,
+    ),
   };
 }
