@@ -281,6 +281,19 @@ Deno.test("bad inputs raise RangeErrors naming the parameter", () => {
     ],
     [() => paperTestbedMigrations(net, { flowPairs: 0 }), /flowPairs/],
     [() => gridTopology({ rows: 0 }), /rows/],
+    [() => gridTopology({ columns: 256 }), /columns .*\[1, 255\]; got 256/],
+    [
+      () => flow(net, "client", "server", { priority: 65535 }),
+      /priority .*\[0, 65534\]; got 65535/,
+    ],
+    [() =>
+      topology({
+        switches: [{ id: "a", ports: [65280] }],
+        controller: {
+          id: "c",
+          channels: [{ switchId: "a", hops: 1, latencySeconds: 0 }],
+        },
+      }), /ports\[0\] .*\[1, 65279\]; got 65280/],
     [() =>
       topology({
         switches: [{ id: "a", ports: [1, 1] }],

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { assertAtLeast, assertInteger, assertPositive } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertInRange,
+  assertInteger,
+  assertPositive,
+} from "../_validate.ts";
 import {
   type Host,
   inBandChannels,
@@ -74,14 +79,8 @@ export function gridTopology(options: GridOptions = {}): Topology {
   const columns = options.columns ?? 10;
   assertInteger("rows", rows, 1);
   assertInteger("columns", columns, 1);
-  if (rows > 255) {
-    throw new RangeError(`rows must be an integer in [1, 255]; got ${rows}`);
-  }
-  if (columns > 255) {
-    throw new RangeError(
-      `columns must be an integer in [1, 255]; got ${columns}`,
-    );
-  }
+  assertInRange("rows", rows, 1, 255);
+  assertInRange("columns", columns, 1, 255);
   const latencySeconds = options.linkLatencySeconds ?? 0.0001;
   const bitsPerSecond = options.linkBitsPerSecond ?? 1e9;
   assertAtLeast("linkLatencySeconds", latencySeconds, 0);

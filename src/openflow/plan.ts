@@ -22,7 +22,7 @@
  * @module
  */
 
-import { assertInteger, assertOneOf } from "../_validate.ts";
+import { assertInRange, assertInteger, assertOneOf } from "../_validate.ts";
 import type {
   FlowEntry,
   FlowMod,
@@ -254,11 +254,7 @@ function checkOptions(options: PlanOptions): Required<PlanOptions> {
   assertOneOf("ordering", ordering, ORDERINGS);
   const vid = options.versionVlanVid ?? 2;
   assertInteger("versionVlanVid", vid, 1);
-  if (vid > 4094) {
-    throw new RangeError(
-      `versionVlanVid must be an integer in [1, 4094]; got ${vid}`,
-    );
-  }
+  assertInRange("versionVlanVid", vid, 1, 4094);
   return {
     ordering,
     matchInPort: options.matchInPort ?? true,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertInteger } from "../_validate.ts";
+import { assertInRange, assertInteger } from "../_validate.ts";
 import type { FlowEntry, FlowMatch } from "./plan_types.ts";
 import {
   indexTopology,
@@ -73,11 +73,7 @@ export function flow(
   }
   const priority = options.priority ?? 100;
   assertInteger("priority", priority, 0);
-  if (priority > 65534) {
-    throw new RangeError(
-      `priority must be an integer in [0, 65534]; got ${priority}`,
-    );
-  }
+  assertInRange("priority", priority, 0, 65534);
   return {
     id: options.id ?? `${srcHost}->${dstHost}`,
     srcHost,

@@ -11,7 +11,12 @@
  * @module
  */
 
-import { assertAtLeast, assertInteger, assertPositive } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertInRange,
+  assertInteger,
+  assertPositive,
+} from "../_validate.ts";
 
 /** One end of a link: a switch and one of its port numbers. */
 export interface PortRef {
@@ -198,7 +203,7 @@ export function checkTopology(t: Topology): void {
     const set = new Set<number>();
     s.ports.forEach((p: number, j: number) => {
       assertInteger(`switches[${i}].ports[${j}]`, p, 1);
-      assertAtMost(`switches[${i}].ports[${j}]`, p, MAX_PORT);
+      assertInRange(`switches[${i}].ports[${j}]`, p, 1, MAX_PORT);
       if (set.has(p)) {
         throw new RangeError(
           `switches[${i}].ports[${j}] must be unique on switch ${s.id}; got ${p} twice`,
@@ -282,14 +287,6 @@ export function checkTopology(t: Topology): void {
       `controller.channels must hold one channel per switch (${ports.size}); missing ${
         missing.join(", ")
       }`,
-    );
-  }
-}
-
-function assertAtMost(name: string, value: number, max: number): void {
-  if (value > max) {
-    throw new RangeError(
-      `${name} must be an integer in [1, ${max}]; got ${value}`,
     );
   }
 }
