@@ -204,6 +204,17 @@ Deno.test("scaling: total migration time grows with flows, controller distance a
     () => migrationScaling({ installPerSecond: [-1] }),
     /installPerSecond\[0\]/,
   );
+  assert.throws(
+    () =>
+      migrationScaling({
+        timing: { install: { minSeconds: 0, meanSeconds: 0 } },
+      }),
+    /timing\.install\.meanSeconds .*\(0, \+inf\); got 0/,
+  );
+  for (const r of rows) {
+    assert.ok(Number.isFinite(r.installPerSecond), `${r.factor}`);
+    assert.ok(Number.isFinite(r.totalMigrationSeconds), `${r.factor}`);
+  }
 });
 
 Deno.test("timing rejects bad options with RangeErrors", () => {

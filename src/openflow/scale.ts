@@ -86,7 +86,7 @@ export interface ScalingOptions {
   ordering?: Ordering;
   /** Control latency per hop, seconds. Default {@linkcode PAPER_TESTBED_PROFILE}.controlHopLatencySeconds. */
   controlHopLatencySeconds?: number;
-  /** Timing options (controller cost, FlowVisor, seed, baseline installation). Default the paper profile. */
+  /** Timing options (controller cost, FlowVisor, seed, baseline installation, whose meanSeconds must be > 0). Default the paper profile. */
   timing?: Omit<TimingOptions, "installBySwitch" | "startSeconds">;
 }
 
@@ -129,6 +129,8 @@ export function migrationScaling(options: ScalingOptions = {}): ScalingRow[] {
   rates.forEach((r, i) => assertPositive(`installPerSecond[${i}]`, r));
   const timing = options.timing ?? {};
   const baseInstall = timing.install ?? PAPER_TESTBED_PROFILE.install;
+  // Rows report 1 / meanSeconds: a zero mean would make it Infinity.
+  assertPositive("timing.install.meanSeconds", baseInstall.meanSeconds);
   const net = paperTestbedTopology({ controlHopLatencySeconds: perHop });
   const base = compactPlan(
     paperTestbedPlan(net, options.ordering ?? "paper"),
