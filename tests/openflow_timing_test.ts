@@ -8,6 +8,7 @@ import {
   type MigrationPlan,
   migrationScaling,
   migrationTiming,
+  ORDERINGS,
   paperTestbedPlan,
   paperTestbedTopology,
   repeatCompactPlan,
@@ -141,15 +142,7 @@ Deno.test("installation times come from the seed: same seed same times, hardware
 Deno.test("invariants: the paper's window never exceeds the time to free the old entries", () => {
   const net = paperTestbedTopology();
   for (let seed = 0; seed < 20; seed++) {
-    for (
-      const o of [
-        "paper",
-        "two-phase",
-        "delete-old-first",
-        "branching-first",
-        "all-at-once",
-      ] as const
-    ) {
+    for (const o of ORDERINGS) {
       const t = migrationTiming(paperTestbedPlan(net, o), net, {
         seed,
         install: HARDWARE_SWITCH,

@@ -24,8 +24,7 @@
  */
 
 import { assertInteger } from "../_validate.ts";
-import type { MigrationPlan } from "./plan_types.ts";
-import type { FlowEntry } from "./plan_types.ts";
+import type { FlowEntry, MigrationPlan } from "./plan_types.ts";
 import { type Flow, flow } from "./routing.ts";
 import {
   inBandChannels,

@@ -30,7 +30,11 @@ import type {
   PlanPhase,
 } from "./plan_types.ts";
 import { checkFlowPath, type Flow, uncheckedEntries } from "./routing.ts";
-import { indexTopology, type Topology } from "./topology.ts";
+import {
+  indexTopology,
+  type Topology,
+  type TopologyIndex,
+} from "./topology.ts";
 
 /** The orderings a plan can follow. */
 export type Ordering =
@@ -205,7 +209,7 @@ interface FlowDiff {
 }
 
 function diffFlow(
-  index: ReturnType<typeof indexTopology>,
+  index: TopologyIndex,
   m: FlowMigration,
   matchInPort: boolean,
   name: string,

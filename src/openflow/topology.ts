@@ -424,16 +424,12 @@ export function inBandChannels(
     hops.set(id, 1);
     frontier.push(id);
   }
-  const adjacency = new Map<string, string[]>();
+  const adjacency = new Map<string, string[]>(
+    switches.map((s) => [s.id, []]),
+  );
   for (const l of links) {
-    adjacency.set(l.a.switchId, [
-      ...(adjacency.get(l.a.switchId) ?? []),
-      l.b.switchId,
-    ]);
-    adjacency.set(l.b.switchId, [
-      ...(adjacency.get(l.b.switchId) ?? []),
-      l.a.switchId,
-    ]);
+    adjacency.get(l.a.switchId)?.push(l.b.switchId);
+    adjacency.get(l.b.switchId)?.push(l.a.switchId);
   }
   while (frontier.length > 0) {
     const next: string[] = [];
