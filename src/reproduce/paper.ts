@@ -100,7 +100,7 @@ export function paperRun(
   }
   if (mechanism === "Xen plane separation") {
     const r = planeSeparationMigration({
-      testbed: testbed.xen,
+      profile: testbed.xen,
       steps: testbed.planeSeparation,
       packetsPerSecond,
       packetSizeBytes,

@@ -86,11 +86,11 @@ export interface PlaneSeparationOptions {
   packetsPerSecond?: number;
   /** Data packet size, bytes. Default 64. */
   packetSizeBytes?: number;
-  /** VM, dirtying and migration link. Default {@linkcode PAPER_TESTBED}. */
-  testbed?: XenTestbedProfile;
+  /** VM, dirtying and migration link (as {@linkcode XenStandardOptions.profile}). Default {@linkcode PAPER_TESTBED}. */
+  profile?: XenTestbedProfile;
   /** Step costs and control traffic; fields given override {@linkcode PAPER_PLANE_SEPARATION}. */
   steps?: Partial<PlaneSeparationProfile>;
-  /** Overrides of the pre-copy options derived from `testbed`. Default none. */
+  /** Overrides of the pre-copy options derived from `profile`. Default none. */
   precopy?: PrecopyOptions;
   /** `"after-sync"` (the paper) or `"after-binding"` (before the new table is ready). Default "after-sync". */
   arpTiming?: ArpTiming;
@@ -245,7 +245,7 @@ export function planeSeparationMigration(
 ): PlaneSeparationResult {
   const packetsPerSecond = options.packetsPerSecond ?? 1000;
   const packetSizeBytes = options.packetSizeBytes ?? 64;
-  const testbed = options.testbed ?? PAPER_TESTBED;
+  const profile = options.profile ?? PAPER_TESTBED;
   const steps: PlaneSeparationProfile = {
     ...PAPER_PLANE_SEPARATION,
     ...options.steps,
@@ -263,7 +263,7 @@ export function planeSeparationMigration(
     0,
   );
   const precopy = precopyMigration(
-    profilePrecopyOptions(testbed, controlPacketsPerSecond, options.precopy),
+    profilePrecopyOptions(profile, controlPacketsPerSecond, options.precopy),
   );
   const pause = precopy.iterativeSeconds;
   const copied = pause + precopy.stopAndCopySeconds;
