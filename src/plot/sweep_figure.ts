@@ -124,6 +124,8 @@ export interface SweepFigureOptions extends SummaryColumns {
   width?: number;
   /** Height in pixels. Default 380. */
   height?: number;
+  /** y tick values, e.g. [0, 10, 100, 1000] on a symlog axis. Default Plot's. */
+  yTicks?: readonly number[];
   /** y domain, e.g. [0, 1]. Default from the data. */
   yDomain?: [number, number];
 }
@@ -183,6 +185,7 @@ export function sweepFigure(
       // Plain decimals on log axes (0.01, not "10m").
       ...(options.yType === "log" ? { tickFormat: "~g" } : {}),
       domain: options.yDomain,
+      ticks: options.yTicks ? [...options.yTicks] : undefined,
       ...(options.yType === "symlog" ? {} : { nice: true }),
     },
     fx: options.facet ? { label: null, domain: firstSeen("facet") } : undefined,
