@@ -27,6 +27,7 @@ import {
   ruleStates,
   simulateMigrationPackets,
   SOFTWARE_SWITCH,
+  streamTimesSeconds,
   timedChanges,
   type TimingOptions,
   type Topology,
@@ -303,6 +304,76 @@ Deno.test("rule state over time: each switch's entries change exactly when its f
   ]);
 });
 
+Deno.test("explicit send times: the run engine and the per-packet engine agree exactly; a CBR stream's own times give its report", () => {
+  const scenarios = [
+    paperScenario(),
+    backwardsScenario(),
+    splitMergeScenario(),
+  ];
+  const gaps = fc.array(fc.double({ min: 0, max: 0.002, noNaN: true }), {
+    maxLength: 400,
+  });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 2 }),
+      fc.constantFrom(...ORDERINGS),
+      fc.integer({ min: 0, max: 1000 }),
+      gaps,
+      fc.double({ min: 0, max: 0.05, noNaN: true }),
+      (si, ordering, seed, steps, phaseGap) => {
+        const s = scenarios[si];
+        // Jittered sends (repeats included) as a real sender makes them.
+        const times: number[] = [];
+        let t = 0;
+        for (const d of steps) times.push(t += d);
+        const plan = planMigration(s.net, s.migrations, {
+          ordering,
+          matchInPort: s.matchInPort,
+        });
+        const timing = migrationTiming(plan, s.net, {
+          seed,
+          gapAfterPhaseSeconds: [phaseGap],
+        });
+        const timeline = {
+          initial: initialEntries(s.net, s.migrations, {
+            matchInPort: s.matchInPort,
+          }),
+          changes: timedChanges(timing),
+          migrations: s.migrations,
+        };
+        const options = {
+          sendTimesSeconds: { [s.migrations[0].flow.id]: times },
+          recordPieces: true,
+        };
+        const a = packetConsistency(s.net, timeline, options);
+        const b = simulateMigrationPackets(s.net, timeline, options);
+        assert.deepEqual(a, b);
+        assert.equal(a.flows[0].sentPackets, times.length);
+      },
+    ),
+    { numRuns: 60, seed: 7 },
+  );
+  // The explicit times of a CBR stream: exactly the CBR stream's report.
+  const s = paperScenario();
+  const stream = cbrStream({ packetsPerSecond: 7919, endSeconds: 0.03 });
+  for (const ordering of ORDERINGS) {
+    const cbr = run(s, ordering, stream).report;
+    const plan = planMigration(s.net, s.migrations, { ordering });
+    const explicit = packetConsistency(s.net, {
+      initial: initialEntries(s.net, s.migrations),
+      changes: timedChanges(migrationTiming(plan, s.net)),
+      migrations: s.migrations,
+    }, {
+      stream,
+      recordPieces: true,
+      sendTimesSeconds: Object.fromEntries(
+        s.migrations.map((m) => [m.flow.id, [...streamTimesSeconds(stream)]]),
+      ),
+    });
+    assert.deepEqual(explicit, cbr);
+  }
+});
+
 Deno.test("consistency rejects bad inputs with RangeErrors", () => {
   const net = paperTestbedTopology();
   const s = paperScenario(net);
@@ -318,6 +389,23 @@ Deno.test("consistency rejects bad inputs with RangeErrors", () => {
   assert.throws(
     () => packetConsistency(net, timeline, { streams: { nope: cbrStream() } }),
     /streams/,
+  );
+  assert.throws(
+    () => packetConsistency(net, timeline, { sendTimesSeconds: { nope: [] } }),
+    /sendTimesSeconds keys must be flow ids; got "nope"/,
+  );
+  const id = s.migrations[0].flow.id;
+  assert.throws(
+    () =>
+      packetConsistency(net, timeline, {
+        sendTimesSeconds: { [id]: [0, 0.002, 0.001] },
+      }),
+    /sendTimesSeconds\["client->server"\]\[2\] must be .*\[0\.002, \+inf\); got 0\.001/,
+  );
+  assert.throws(
+    () =>
+      packetConsistency(net, timeline, { sendTimesSeconds: { [id]: [NaN] } }),
+    /sendTimesSeconds\["client->server"\]\[0\]/,
   );
   assert.throws(
     () =>

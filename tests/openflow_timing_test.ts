@@ -77,6 +77,45 @@ Deno.test("timing by hand: per-message cost, channel latency, installation, barr
   close(t.phases[0].endSeconds, 0.0047);
 });
 
+Deno.test("timing by hand: a wait after a phase shifts every later send by exactly that; after the last phase it changes nothing", () => {
+  const base = {
+    controllerPerMessageSeconds: 0.0001,
+    install: constant,
+  };
+  const t = migrationTiming(plan, twoSwitchTopology(), base);
+  const gapped = migrationTiming(plan, twoSwitchTopology(), {
+    ...base,
+    gapAfterPhaseSeconds: [0.01],
+  });
+  // Phase one is untouched; the delete is sent 10 ms later: 4.8 + 10 ms.
+  close(gapped.messages[0].sentSeconds, t.messages[0].sentSeconds);
+  close(gapped.messages[1].effectiveSeconds, t.messages[1].effectiveSeconds);
+  close(gapped.messages[2].sentSeconds, 0.0148);
+  close(gapped.messages[2].effectiveSeconds, 0.0163);
+  close(gapped.phases[0].endSeconds, 0.0047);
+  close(gapped.phases[1].startSeconds, 0.0147);
+  close(gapped.totalMigrationSeconds, 0.0147);
+  close(gapped.completedSeconds, 0.0163);
+  // The same wait as a drain before the delete-only phase: the same times.
+  const drained = migrationTiming(plan, twoSwitchTopology(), {
+    ...base,
+    drainBeforeDeleteSeconds: 0.01,
+  });
+  assert.deepEqual(
+    gapped.messages.map((m) => m.effectiveSeconds),
+    drained.messages.map((m) => m.effectiveSeconds),
+  );
+  // No wait, zero waits and a wait after the last phase: the default timing.
+  for (const gaps of [[], [0, 0], [0, 0.5]]) {
+    const same = migrationTiming(plan, twoSwitchTopology(), {
+      ...base,
+      gapAfterPhaseSeconds: gaps,
+    });
+    assert.deepEqual(same.messages, t.messages);
+    assert.equal(same.completedSeconds, t.completedSeconds);
+  }
+});
+
 Deno.test("timing by hand: FlowVisor adds a hop and serialises its per-message cost", () => {
   const t = migrationTiming(plan, twoSwitchTopology(), {
     controllerPerMessageSeconds: 0.0001,
@@ -219,6 +258,11 @@ Deno.test("timing rejects bad options with RangeErrors", () => {
     [{ installBySwitch: { nope: SOFTWARE_SWITCH } }, /installBySwitch/],
     [{ seed: 1.5 }, /seed/],
     [{ drainBeforeDeleteSeconds: -1 }, /drainBeforeDeleteSeconds/],
+    [{ gapAfterPhaseSeconds: [0, -0.1] }, /gapAfterPhaseSeconds\[1\]/],
+    [
+      { gapAfterPhaseSeconds: [0, 0, 0, 0] },
+      /gapAfterPhaseSeconds\.length .*\[0, 3\]; got 4/,
+    ],
     [
       { flowVisor: { extraLatencySeconds: NaN, perMessageSeconds: 0 } },
       /flowVisor\.extraLatencySeconds/,

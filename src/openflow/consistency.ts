@@ -23,13 +23,15 @@
  * Two engines: {@linkcode packetConsistency} moves whole runs of packets
  * (CBR indices) through the network, splitting a run only where a rule
  * changes between its packets' arrivals (exact interval arithmetic, O(rule
- * changes) per flow whatever the rate); {@linkcode simulateMigrationPackets}
- * traces each packet alone. They agree exactly.
+ * changes) per flow whatever the rate; for Poisson streams and explicit send
+ * times, a binary search over the sampled times);
+ * {@linkcode simulateMigrationPackets} traces each packet alone. They agree
+ * exactly.
  *
  * @module
  */
 
-import { assertFinite, assertInteger } from "../_validate.ts";
+import { assertAtLeast, assertFinite, assertInteger } from "../_validate.ts";
 import {
   type CbrStream,
   checkStream,
@@ -315,6 +317,14 @@ export interface ConsistencyOptions {
   stream?: TrafficStream;
   /** Per-flow traffic, overriding `stream` for the flows named. Default none. */
   streams?: Readonly<Record<string, TrafficStream>>;
+  /**
+   * Per-flow explicit send times, seconds, in non-decreasing order (e.g. the
+   * packets a real sender sent), overriding the send times of the flow's
+   * stream for the flows named; the stream still gives the packet size and
+   * the rate that turns a loss run into downtime. Both engines treat them
+   * like a Poisson stream's sampled times. Default none.
+   */
+  sendTimesSeconds?: Readonly<Record<string, readonly number[]>>;
   /** Hop limit: a packet crossing more switches is counted as looped. Default 64. */
   ttlHops?: number;
   /** Keep the runs (pieces) in the report. Default false. */
@@ -425,9 +435,13 @@ class PacketClock {
   readonly cbr: CbrStream | null;
   readonly times: Float64Array | null;
 
-  constructor(stream: TrafficStream) {
+  constructor(stream: TrafficStream, sendTimes?: Float64Array) {
     checkStream(stream);
-    if (stream.kind === "cbr") {
+    if (sendTimes !== undefined) {
+      this.cbr = null;
+      this.times = sendTimes;
+      this.count = sendTimes.length;
+    } else if (stream.kind === "cbr") {
       this.cbr = stream;
       this.times = null;
       this.count = packetCount(stream);
@@ -612,16 +626,25 @@ function setup(
     endSeconds: 0.05,
   };
   const streams = options.streams ?? {};
+  const explicit = options.sendTimesSeconds ?? {};
   const ids = new Set(migrations.map((m) => m.flow.id));
-  for (const id of Object.keys(streams)) {
-    if (!ids.has(id)) {
-      throw new RangeError(
-        `streams keys must be flow ids; got ${JSON.stringify(id)}`,
-      );
+  for (
+    const [name, keys] of [["streams", streams], [
+      "sendTimesSeconds",
+      explicit,
+    ]] as const
+  ) {
+    for (const id of Object.keys(keys)) {
+      if (!ids.has(id)) {
+        throw new RangeError(
+          `${name} keys must be flow ids; got ${JSON.stringify(id)}`,
+        );
+      }
     }
   }
   return migrations.map((m, i) => {
     const stream = streams[m.flow.id] ?? fallback;
+    const times = explicit[m.flow.id];
     const src = index.host(m.flow.srcHost);
     if (!src || !index.host(m.flow.dstHost)) {
       throw new RangeError(
@@ -631,7 +654,10 @@ function setup(
     const packetBits = stream.packetSizeBytes * 8;
     return {
       migration: m,
-      clock: new PacketClock(stream),
+      clock: new PacketClock(
+        stream,
+        times === undefined ? undefined : checkSendTimes(m.flow.id, times),
+      ),
       packetBits,
       ingress: src.switchId,
       ingressPort: src.port,
@@ -641,6 +667,21 @@ function setup(
       packetsPerSecond: stream.packetsPerSecond,
     };
   });
+}
+
+function checkSendTimes(
+  flowId: string,
+  times: readonly number[],
+): Float64Array {
+  const name = `sendTimesSeconds[${JSON.stringify(flowId)}]`;
+  const out = new Float64Array(times.length);
+  times.forEach((t, k) => {
+    assertFinite(`${name}[${k}]`, t);
+    // The exact searches need the packets in send order.
+    if (k > 0) assertAtLeast(`${name}[${k}]`, t, times[k - 1]);
+    out[k] = t;
+  });
+  return out;
 }
 
 function checkTtl(options: ConsistencyOptions): number {

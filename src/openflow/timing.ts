@@ -13,12 +13,19 @@
  * switch the phase touched; a switch replies once everything before the
  * request is in effect, and the next phase starts when the last reply is
  * back. Without a barrier the next phase follows at once. Optionally the
- * controller waits before a phase of deletes only, for the old path to drain.
+ * controller waits before a phase of deletes only, for the old path to drain,
+ * and after given phases (a slow controller, or an experiment's inserted
+ * gap).
  *
  * @module
  */
 
-import { assertAtLeast, assertFinite, assertInteger } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertFinite,
+  assertInRange,
+  assertInteger,
+} from "../_validate.ts";
 import { randomExponential, randomLcg } from "../random.ts";
 import type { FlowMod, MigrationPlan } from "./plan_types.ts";
 import type { Topology } from "./topology.ts";
@@ -125,6 +132,15 @@ export interface TimingOptions {
    * deletes as soon as the redirect's barrier is back).
    */
   drainBeforeDeleteSeconds?: number;
+  /**
+   * Extra wait after each phase, seconds, indexed by phase (missing = 0):
+   * once a phase is over (its barrier replies back, or its last message
+   * sent) the controller idles this long before it starts the next phase,
+   * as a slow controller would, or as the testbed does to widen a broken
+   * ordering's window. A wait after the last phase delays nothing. At most
+   * one entry per phase. Default none.
+   */
+  gapAfterPhaseSeconds?: readonly number[];
 }
 
 /** When one flow-mod was sent, arrived and took effect. */
@@ -272,6 +288,9 @@ export function compactTiming(
   assertInteger("seed", seed, 0);
   const drain = options.drainBeforeDeleteSeconds ?? 0;
   assertAtLeast("drainBeforeDeleteSeconds", drain, 0);
+  const gaps = options.gapAfterPhaseSeconds ?? [];
+  assertInRange("gapAfterPhaseSeconds.length", gaps.length, 0, phases.length);
+  gaps.forEach((g, i) => assertAtLeast(`gapAfterPhaseSeconds[${i}]`, g, 0));
   const fv = options.flowVisor;
   if (fv) {
     assertAtLeast("flowVisor.extraLatencySeconds", fv.extraLatencySeconds, 0);
@@ -362,6 +381,7 @@ export function compactTiming(
       startSeconds: phaseStart,
       endSeconds: phaseEnd,
     });
+    controller += gaps[pi] ?? 0;
   });
   return {
     sentSeconds: sent,
