@@ -7,13 +7,23 @@
 import assert from "node:assert/strict";
 import {
   paperTestbedInitialEntries,
+  paperTestbedMigrations,
   paperTestbedPlan,
   paperTestbedTopology,
 } from "../src/openflow/paper_topology.ts";
 import type { Ordering } from "../src/openflow/plan.ts";
+import { flow } from "../src/openflow/routing.ts";
+import { gridTopology } from "../src/openflow/grid.ts";
+import { migrationTiming } from "../src/openflow/timing.ts";
+import { indexTopology } from "../src/openflow/topology.ts";
+import { branchPorts, probeMigration } from "../src/testbed/probe_flow.ts";
 import { runTestbedMigration } from "../src/testbed/experiment.ts";
 import { testbedAvailability } from "../src/testbed/ovs.ts";
-import { predictTestbedRun } from "../src/testbed/prediction.ts";
+import {
+  OVS_TESTBED_PROFILE,
+  predictTestbedRun,
+  testbedControlTopology,
+} from "../src/testbed/prediction.ts";
 import {
   decodeProbe,
   encodeProbe,
@@ -34,6 +44,7 @@ function flows(ordering: Ordering) {
     flows: {
       initialEntries: paperTestbedInitialEntries(net),
       plan: paperTestbedPlan(net, ordering),
+      migrations: paperTestbedMigrations(net),
     },
   };
 }
@@ -42,7 +53,7 @@ Deno.test("ReceiverTally counts lost, duplicated, reordered packets and gaps exa
   const tally = new ReceiverTally(20);
   // 0..19 sent; 5..8 lost; 12 lost; 3 duplicated twice; 10 arrives after 11.
   const arrivals = [0, 1, 2, 3, 3, 4, 9, 11, 10, 13, 3, 14, 15, 16, 17, 18, 19];
-  arrivals.forEach((seq, i) => tally.add(seq, i * 10, seq));
+  arrivals.forEach((seq, i) => tally.add(seq, i * 10));
   const r = tally.report(20);
   assert.equal(r.receivedPackets, 15);
   assert.equal(r.lostPackets, 5);
@@ -115,6 +126,96 @@ Deno.test("the model predicts no loss for the paper's ordering and gap x rate fo
     );
     assert.ok(p.lostPackets > noGap.lostPackets);
   }
+});
+
+Deno.test("the run and the prediction name old and new by the model's analysis: the branching switch and its two entries' ports", () => {
+  const { net } = flows("paper");
+  const [forward, backward] = paperTestbedMigrations(net);
+  assert.deepEqual(branchPorts(net, forward), {
+    switchId: "s1",
+    oldPort: 2,
+    newPort: 3,
+  });
+  assert.deepEqual(branchPorts(net, backward), {
+    switchId: "s4",
+    oldPort: 2,
+    newPort: 3,
+  });
+  // Paths that part after a shared stretch: the branch is not the ingress.
+  const grid = gridTopology({ rows: 2, columns: 3 });
+  const late = {
+    flow: flow(grid, "h0_0", "h1_2"),
+    oldPath: ["s0_0", "s0_1", "s0_2", "s1_2"],
+    newPath: ["s0_0", "s0_1", "s1_1", "s1_2"],
+  };
+  const b = branchPorts(grid, late)!;
+  assert.equal(b.switchId, "s0_1");
+  assert.equal(b.oldPort, indexTopology(grid).portToward("s0_1", "s0_2"));
+  assert.equal(b.newPort, indexTopology(grid).portToward("s0_1", "s1_1"));
+  assert.equal(
+    branchPorts(grid, { ...late, newPath: late.oldPath }),
+    null,
+  );
+  assert.equal(
+    probeMigration([forward, backward], "server", "client"),
+    backward,
+  );
+  assert.throws(
+    () => probeMigration([forward], "server", "client"),
+    /migrations must hold a flow from senderHostId to receiverHostId \(server->client\); got client->server/,
+  );
+});
+
+Deno.test("the prediction is the model's: its timing and trace; explicit send times equal to the window's CBR give the same prediction", () => {
+  for (const ordering of ["paper", "delete-old-first", "two-phase"] as const) {
+    const { net, flows: f } = flows(ordering);
+    const gaps = f.plan.phases.map((_, i) => (i === 0 ? 0.01 : 0));
+    const options = { packetsPerSecond: 3000, gapAfterPhaseSeconds: gaps };
+    const p = predictTestbedRun(net, f, options);
+    const timing = migrationTiming(f.plan, testbedControlTopology(net), {
+      controllerPerMessageSeconds:
+        OVS_TESTBED_PROFILE.controllerPerMessageSeconds,
+      install: OVS_TESTBED_PROFILE.install,
+      gapAfterPhaseSeconds: gaps,
+    });
+    assert.equal(p.totalMigrationSeconds, timing.totalMigrationSeconds);
+    const start = timing.firstFlowModSentSeconds;
+    assert.equal(p.allAppliedAfterSeconds, timing.completedSeconds - start);
+    // The new path starts when s1's entry for the probes points at s3.
+    const redirect = timing.messages.find((m) =>
+      m.message.entry.switchId === "s1" && m.message.command !== "delete" &&
+      m.message.entry.flowId === "client->server" &&
+      m.message.entry.outPort === 3 &&
+      m.message.entry.match.vlanVid === undefined
+    )!;
+    assert.equal(p.newPathAfterSeconds, redirect.effectiveSeconds - start);
+    // The default window's probes, given explicitly.
+    const offsets = Array.from(
+      { length: p.windowPackets },
+      (_, k) => -0.02 + k / 3000,
+    );
+    const explicit = predictTestbedRun(net, f, {
+      ...options,
+      sendOffsetsSeconds: offsets,
+    });
+    assert.equal(explicit.windowPackets, p.windowPackets);
+    assert.equal(explicit.lostPackets, p.lostPackets);
+    if (ordering === "delete-old-first") assert.ok(p.lostPackets >= 30);
+    else assert.equal(p.lostPackets, 0);
+  }
+  const { net, flows: f } = flows("paper");
+  assert.throws(
+    () => predictTestbedRun(net, f, { sendOffsetsSeconds: [0, 0.01, 0.005] }),
+    /sendOffsetsSeconds\[2\] must be .*\[0\.01, \+inf\); got 0\.005/,
+  );
+  assert.throws(
+    () => predictTestbedRun(net, f, { packetBytes: 20 }),
+    /packetBytes must be .*\[44, 1500\]; got 20/,
+  );
+  assert.throws(
+    () => predictTestbedRun(net, f, { senderHostId: "nobody" }),
+    /migrations must hold a flow from senderHostId/,
+  );
 });
 
 Deno.test({

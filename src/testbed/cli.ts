@@ -24,6 +24,7 @@ import type { Ordering } from "../openflow/plan.ts";
 import type { MigrationPlan } from "../openflow/plan_types.ts";
 import {
   paperTestbedInitialEntries,
+  paperTestbedMigrations,
   paperTestbedPlan,
   paperTestbedTopology,
 } from "../openflow/paper_topology.ts";
@@ -117,6 +118,7 @@ async function one(
   const flows = {
     initialEntries: paperTestbedInitialEntries(net),
     plan: paperTestbedPlan(net, v.ordering),
+    migrations: paperTestbedMigrations(net),
   };
   const phase = gapPhase(flows.plan, v);
   const gapAfterPhaseSeconds = v.gapSeconds > 0
@@ -130,6 +132,7 @@ async function one(
   });
   const prediction = predictTestbedRun(net, flows, {
     packetsPerSecond,
+    packetBytes,
     gapAfterPhaseSeconds,
     sendOffsetsSeconds: result.windowSendOffsetsSeconds,
     seed: repeat,

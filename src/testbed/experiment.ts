@@ -18,7 +18,6 @@ import {
   assertInteger,
   assertPositive,
 } from "../_validate.ts";
-import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
 import type { Topology } from "../openflow/topology.ts";
 import { OpenFlowController } from "./controller.ts";
 import { buildNetwork, portKey } from "./network.ts";
@@ -29,6 +28,11 @@ import {
   type PlanExecution,
   wallClockMs,
 } from "./plan_executor.ts";
+import {
+  branchPorts,
+  probeMigration,
+  type TestbedFlows,
+} from "./probe_flow.ts";
 import {
   MAX_PACKET_BYTES,
   MIN_PACKET_BYTES,
@@ -92,15 +96,15 @@ export interface TestbedRunResult {
   readonly tableMissPackets: number;
   /** The same, by switch id (switches that dropped none are left out). */
   readonly tableMissBySwitch: Readonly<Record<string, number>>;
-  /** Probes the branching switch sent out of its old port during the run. */
+  /** Packets the probe flow's branching switch ({@linkcode branchPorts}) sent out of its old-path port during the run. */
   readonly oldPortPackets: number;
-  /** Probes the branching switch sent out of its new port during the run. */
+  /** Packets it sent out of its new-path port during the run. */
   readonly newPortPackets: number;
   /**
    * Seconds from the first flow-change message until the first probe that
    * left the branching switch by its new port was sent (after it, every
-   * probe took the new port). Null when the run cannot tell (the plan does
-   * not change the sender's first switch).
+   * probe took the new port). Null when the run cannot tell (the old and
+   * new paths do not part, or no probe took the new port).
    */
   readonly newPathAfterSeconds: number | null;
   /** Seconds from the first flow-change message until every change was applied (final barrier). */
@@ -202,58 +206,25 @@ function splitLines(): TransformStream<string, string> {
   });
 }
 
-function forwardEntriesOf(
-  entries: readonly FlowEntry[],
-  switchId: string,
-  receiverIpv4: string,
-): FlowEntry[] {
-  return entries.filter((e) =>
-    e.switchId === switchId && e.match.ipv4Dst === receiverIpv4
-  );
-}
-
-/** The sender's first switch, its old output port and its new one (if the plan changes it). */
-function branchPorts(
-  topology: Topology,
-  senderHostId: string,
-  receiverIpv4: string,
-  initial: readonly FlowEntry[],
-  plan: MigrationPlan,
-): { switchId: string; oldPort: number; newPort: number } | null {
-  const host = topology.hosts.find((h) => h.id === senderHostId)!;
-  const old = forwardEntriesOf(initial, host.switchId, receiverIpv4)[0];
-  if (old === undefined) return null;
-  const changed = plan.phases.flatMap((p) => p.messages).filter((m) =>
-    m.command !== "delete" &&
-    forwardEntriesOf([m.entry], host.switchId, receiverIpv4).length === 1 &&
-    m.entry.outPort !== old.outPort
-  );
-  if (changed.length === 0) return null;
-  return {
-    switchId: host.switchId,
-    oldPort: old.outPort,
-    newPort: changed[changed.length - 1].entry.outPort,
-  };
-}
-
 /**
  * Runs one migration on the testbed and tears everything down afterwards
  * (also on failure and on SIGINT).
  *
  * @example
  * ```ts ignore
- * import { paperTestbedInitialEntries, paperTestbedPlan, paperTestbedTopology, runTestbedMigration } from "@vnmig/vnmig";
+ * import { paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, runTestbedMigration } from "@vnmig/vnmig";
  * const net = paperTestbedTopology();
  * const result = await runTestbedMigration(net, {
  *   initialEntries: paperTestbedInitialEntries(net),
  *   plan: paperTestbedPlan(net, "paper"),
+ *   migrations: paperTestbedMigrations(net),
  * }, { packetsPerSecond: 2000 });
  * console.log(result.lostInWindowPackets); // 0
  * ```
  */
 export async function runTestbedMigration(
   topology: Topology,
-  flows: { initialEntries: readonly FlowEntry[]; plan: MigrationPlan },
+  flows: TestbedFlows,
   options: TestbedRunOptions = {},
 ): Promise<TestbedRunResult> {
   const senderHostId = options.senderHostId ?? "client";
@@ -283,6 +254,12 @@ export async function runTestbedMigration(
       }); got ${senderHostId}, ${receiverHostId}`,
     );
   }
+  // The probes' flow and where its old and new paths part, as the model
+  // (and so the prediction) defines them.
+  const branch = branchPorts(
+    topology,
+    probeMigration(flows.migrations, senderHostId, receiverHostId),
+  );
   const gapTotal = gaps.reduce((s, g) => s + g, 0);
   // Room for the plan itself (a few ms on a software switch) and slack.
   const trafficSeconds = warmupSeconds + gapTotal + 0.2 + cooldownSeconds;
@@ -354,13 +331,6 @@ export async function runTestbedMigration(
         `switches rejected the initial entries (${controller.errors.length} errors)`,
       );
     }
-    const branch = branchPorts(
-      topology,
-      senderHostId,
-      receiver.ipv4,
-      flows.initialEntries,
-      flows.plan,
-    );
     const counter = async (port: number | undefined) =>
       port === undefined || branch === null ? 0 : await harness.txPackets(
         net.interfaceOf.get(portKey(branch.switchId, port))!,

@@ -79,5 +79,11 @@ export {
   testbedControlTopology,
   type TestbedPrediction,
 } from "./prediction.ts";
+export {
+  type BranchPorts,
+  branchPorts,
+  probeMigration,
+  type TestbedFlows,
+} from "./probe_flow.ts";
 export { type TestbedRow, testbedRow } from "./results.ts";
 export { testbedLossFigure, testbedTimingFigure } from "./figures.ts";

@@ -1,24 +1,37 @@
 /**
- * What the OpenFlow model predicts for a testbed run: the plan's timing from
- * the model's {@linkcode migrationTiming} (with the testbed's own timing
- * profile, and the same extra gaps between phases the run inserts), then
- * every probe of the CBR stream traced hop by hop through the rule state in
- * force when it reaches each switch, to count the probes the plan loses.
+ * What the OpenFlow model predicts for a testbed run, computed by the
+ * model's own mechanisms: the plan's timing from {@linkcode migrationTiming}
+ * (with the testbed's timing profile and the same waits after phases the
+ * run inserts), then the probes traced hop by hop through the rule state in
+ * force when each reaches each switch by {@linkcode packetConsistency} (the
+ * very send times the sender used, when given), to count the probes the
+ * plan loses.
  *
  * @module
  */
 
-import { assertAtLeast, assertFinite, assertInRange } from "../_validate.ts";
-import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
+import {
+  assertAtLeast,
+  assertFinite,
+  assertInRange,
+  assertInteger,
+} from "../_validate.ts";
+import { packetConsistency, timedChanges } from "../openflow/consistency.ts";
 import {
   type InstallTimeDistribution,
   migrationTiming,
 } from "../openflow/timing.ts";
 import {
-  indexTopology,
   type Topology,
   topology as makeTopology,
 } from "../openflow/topology.ts";
+import { cbrStream } from "../traffic/stream.ts";
+import {
+  branchPorts,
+  probeMigration,
+  type TestbedFlows,
+} from "./probe_flow.ts";
+import { MAX_PACKET_BYTES, MIN_PACKET_BYTES } from "./udp_tools.ts";
 
 /**
  * The Open vSwitch testbed's timing parameters for the model, calibrated on
@@ -92,15 +105,17 @@ export interface PredictionOptions {
   readonly receiverHostId?: string;
   /** Probe rate, packets per second (default 2000). */
   readonly packetsPerSecond?: number;
-  /** Extra wait after each phase, seconds (default none), as in the run. */
+  /** Probe size as IPv4 packet length, 44..1500 bytes (default 64): the model serialises it on every link. */
+  readonly packetBytes?: number;
+  /** Extra wait after each phase, seconds (default none), as in the run: the model's `gapAfterPhaseSeconds`. */
   readonly gapAfterPhaseSeconds?: readonly number[];
   /** Margin around the migration window, seconds (default 0.02), as in the run. */
   readonly windowMarginSeconds?: number;
   /**
-   * Send times of the probes to trace, seconds after the first flow-mod
-   * (default: a CBR stream at packetsPerSecond over the migration window).
-   * A run passes the real send times, so that sender jitter does not count
-   * as model error.
+   * Send times of the probes to trace, seconds after the first flow-mod, in
+   * send order (default: a CBR stream at packetsPerSecond over the
+   * migration window). A run passes the real send times, so that sender
+   * jitter does not count as model error.
    */
   readonly sendOffsetsSeconds?: readonly number[];
   /** Seed of the model's installation times (default 0). */
@@ -111,7 +126,7 @@ export interface PredictionOptions {
 export interface TestbedPrediction {
   /** First to last flow-mod sent, seconds (the paper's total migration time). */
   readonly totalMigrationSeconds: number;
-  /** From the first flow-mod until the sender's first switch outputs to its new port, seconds (null if the plan does not change it). */
+  /** From the first flow-mod until the probe flow's branching switch outputs to its new port, seconds (null if the plan never makes it). */
   readonly newPathAfterSeconds: number | null;
   /** From the first flow-mod until every change is in effect, seconds. */
   readonly allAppliedAfterSeconds: number;
@@ -121,63 +136,42 @@ export interface TestbedPrediction {
   readonly windowPackets: number;
 }
 
-interface LiveEntry {
-  readonly entry: FlowEntry;
-  readonly fromSeconds: number;
-  toSeconds: number;
-}
-
-function entryKey(e: FlowEntry): string {
-  const m = e.match;
-  return [
-    e.switchId,
-    e.priority,
-    m.inPort,
-    m.ethType,
-    m.vlanVid,
-    m.ipv4Src,
-    m.ipv4Dst,
-    m.ipProto,
-    m.udpDst,
-  ].join("|");
-}
-
 /**
- * The model's prediction for a testbed run of `plan` (after
- * `initialEntries`) on `topology`, timed with `timingTopology` (default:
- * {@linkcode testbedControlTopology} of it) and {@linkcode OVS_TESTBED_PROFILE}.
+ * The model's prediction for a testbed run of `flows.plan` (after
+ * `flows.initialEntries`) on `topology`, timed on
+ * {@linkcode testbedControlTopology} of it with
+ * {@linkcode OVS_TESTBED_PROFILE}; the probes are the packets of the flow
+ * from the sender to the receiver among `flows.migrations`.
  *
  * @example
  * ```ts
- * import { paperTestbedInitialEntries, paperTestbedPlan, paperTestbedTopology, predictTestbedRun } from "@vnmig/vnmig";
+ * import { paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, predictTestbedRun } from "@vnmig/vnmig";
  * const net = paperTestbedTopology();
- * const p = predictTestbedRun(net, { initialEntries: paperTestbedInitialEntries(net), plan: paperTestbedPlan(net) });
+ * const p = predictTestbedRun(net, {
+ *   initialEntries: paperTestbedInitialEntries(net),
+ *   plan: paperTestbedPlan(net),
+ *   migrations: paperTestbedMigrations(net),
+ * });
  * console.log(p.lostPackets); // 0
  * ```
  */
 export function predictTestbedRun(
   topology: Topology,
-  flows: { initialEntries: readonly FlowEntry[]; plan: MigrationPlan },
+  flows: TestbedFlows,
   options: PredictionOptions = {},
 ): TestbedPrediction {
   const rate = options.packetsPerSecond ?? 2000;
   assertInRange("packetsPerSecond", rate, 1, 100_000);
-  const gaps = options.gapAfterPhaseSeconds ?? [];
-  gaps.forEach((g, i) => assertAtLeast(`gapAfterPhaseSeconds[${i}]`, g));
+  const packetBytes = options.packetBytes ?? 64;
+  assertInteger("packetBytes", packetBytes);
+  assertInRange("packetBytes", packetBytes, MIN_PACKET_BYTES, MAX_PACKET_BYTES);
   const margin = options.windowMarginSeconds ?? 0.02;
   assertAtLeast("windowMarginSeconds", margin);
-  const senderId = options.senderHostId ?? "client";
-  const receiverId = options.receiverHostId ?? "server";
-  const index = indexTopology(topology);
-  const sender = index.host(senderId);
-  const receiver = index.host(receiverId);
-  if (sender === undefined || receiver === undefined) {
-    throw new RangeError(
-      `senderHostId and receiverHostId must be hosts of the topology (${
-        topology.hosts.map((h) => h.id).join(", ")
-      }); got ${senderId}, ${receiverId}`,
-    );
-  }
+  const migration = probeMigration(
+    flows.migrations,
+    options.senderHostId ?? "client",
+    options.receiverHostId ?? "server",
+  );
   const timing = migrationTiming(
     flows.plan,
     testbedControlTopology(topology),
@@ -186,125 +180,56 @@ export function predictTestbedRun(
         OVS_TESTBED_PROFILE.controllerPerMessageSeconds,
       install: OVS_TESTBED_PROFILE.install,
       seed: options.seed ?? 0,
+      gapAfterPhaseSeconds: options.gapAfterPhaseSeconds ?? [],
     },
   );
-  // The run waits gaps[i] after phase i: every later event shifts by it.
-  const shiftOfPhase: number[] = [];
-  let gapTotal = 0;
-  for (let i = 0; i < flows.plan.phases.length; i++) {
-    shiftOfPhase.push(gapTotal);
-    gapTotal += gaps[i] ?? 0;
-  }
   const start = timing.firstFlowModSentSeconds;
-  const lastSent = timing.messages.length === 0 ? start : Math.max(
-    ...timing.messages.map((m) => m.sentSeconds + shiftOfPhase[m.phase]),
-  );
-  const completed = timing.completedSeconds + gapTotal;
+  const changes = timedChanges(timing);
 
-  // Rule state over time: each entry's lifetime and output changes.
-  const live = new Map<string, LiveEntry[]>();
-  const push = (e: FlowEntry, from: number) => {
-    const list = live.get(entryKey(e)) ?? [];
-    list.push({ entry: e, fromSeconds: from, toSeconds: Infinity });
-    live.set(entryKey(e), list);
-  };
-  for (const e of flows.initialEntries) push(e, -Infinity);
-  const ordered = [...timing.messages].map((m) => ({
-    ...m,
-    at: m.effectiveSeconds + shiftOfPhase[m.phase],
-  })).sort((a, b) => a.at - b.at);
-  let newPathAt: number | null = null;
-  for (const m of ordered) {
-    const list = live.get(entryKey(m.message.entry)) ?? [];
-    const current = list.find((l) => l.toSeconds === Infinity);
-    if (m.message.command === "delete") {
-      if (current) current.toSeconds = m.at;
-    } else if (m.message.command === "modify") {
-      // A strict modify changes an existing entry only.
-      if (current) {
-        current.toSeconds = m.at;
-        push(m.message.entry, m.at);
-      }
-    } else {
-      if (current) current.toSeconds = m.at;
-      push(m.message.entry, m.at);
-    }
-    const e = m.message.entry;
-    if (
-      newPathAt === null && m.message.command !== "delete" &&
-      e.switchId === sender.switchId && e.match.ipv4Dst === receiver.ipv4
-    ) {
-      const old = flows.initialEntries.find((i) =>
-        entryKey(i) === entryKey(e)
-      ) ?? flows.initialEntries.find((i) =>
-        i.switchId === e.switchId && i.match.ipv4Dst === receiver.ipv4
-      );
-      if (old !== undefined && old.outPort !== e.outPort) newPathAt = m.at;
-    }
-  }
-  const entriesAt = new Map<string, LiveEntry[]>();
-  for (const list of live.values()) {
-    for (const l of list) {
-      const s = entriesAt.get(l.entry.switchId) ?? [];
-      s.push(l);
-      entriesAt.set(l.entry.switchId, s);
-    }
-  }
-  const maxHops = 2 * topology.switches.length + 2;
-  const delivered = (sentSeconds: number): boolean => {
-    let switchId = sender.switchId;
-    let inPort = sender.port;
-    let t = sentSeconds + sender.latencySeconds;
-    let vlan: number | undefined;
-    for (let hop = 0; hop < maxHops; hop++) {
-      const candidates = (entriesAt.get(switchId) ?? []).filter((l) => {
-        const m = l.entry.match;
-        return l.fromSeconds <= t && t < l.toSeconds &&
-          (m.inPort === undefined || m.inPort === inPort) &&
-          (m.ethType === undefined || m.ethType === 0x0800) &&
-          (m.vlanVid === undefined || m.vlanVid === vlan) &&
-          (m.ipv4Src === undefined || m.ipv4Src === sender.ipv4) &&
-          (m.ipv4Dst === undefined || m.ipv4Dst === receiver.ipv4) &&
-          (m.ipProto === undefined || m.ipProto === 17);
-      });
-      if (candidates.length === 0) return false;
-      const best = candidates.reduce((a, b) =>
-        b.entry.priority > a.entry.priority ? b : a
-      );
-      if (best.entry.popVlan) vlan = undefined;
-      if (best.entry.setVlanVid !== undefined) vlan = best.entry.setVlanVid;
-      const next = index.peer(switchId, best.entry.outPort);
-      if (next === undefined) return false;
-      if (next.kind === "host") return next.hostId === receiverId;
-      t += next.latencySeconds;
-      switchId = next.switchId;
-      inPort = next.port;
-    }
-    return false; // looped
-  };
-  let windowPackets = 0;
-  let lost = 0;
+  // When the branching switch starts to send the flow's (untagged) packets
+  // out of the new-path entry's port.
+  const branch = branchPorts(topology, migration);
+  const redirect = branch === null ? undefined : changes
+    .filter((c) =>
+      c.mod.command !== "delete" && c.mod.entry.switchId === branch.switchId &&
+      c.mod.entry.flowId === migration.flow.id &&
+      c.mod.entry.match.vlanVid === undefined &&
+      c.mod.entry.outPort === branch.newPort
+    )
+    .reduce<number | undefined>(
+      (a, c) => a === undefined || c.atSeconds < a ? c.atSeconds : a,
+      undefined,
+    );
+
+  const id = migration.flow.id;
   const offsets = options.sendOffsetsSeconds;
-  if (offsets !== undefined) {
-    offsets.forEach((o, i) => assertFinite(`sendOffsetsSeconds[${i}]`, o));
-    for (const o of offsets) {
-      windowPackets++;
-      if (!delivered(start + o)) lost++;
-    }
-  } else {
-    const windowEnd = completed + margin;
-    for (let k = 0;; k++) {
-      const sent = start - margin + k / rate;
-      if (sent > windowEnd) break;
-      windowPackets++;
-      if (!delivered(sent)) lost++;
-    }
-  }
+  offsets?.forEach((o, i) => {
+    assertFinite(`sendOffsetsSeconds[${i}]`, o);
+    if (i > 0) assertAtLeast(`sendOffsetsSeconds[${i}]`, o, offsets[i - 1]);
+  });
+  const report = packetConsistency(topology, {
+    initial: flows.initialEntries,
+    changes,
+    migrations: [migration],
+  }, {
+    stream: cbrStream({
+      packetsPerSecond: rate,
+      packetSizeBytes: packetBytes,
+      startSeconds: start - margin,
+      // Unused with explicit send times (they replace the stream's).
+      endSeconds: offsets === undefined
+        ? timing.completedSeconds + margin
+        : start - margin,
+    }),
+    ...(offsets === undefined
+      ? {}
+      : { sendTimesSeconds: { [id]: offsets.map((o) => start + o) } }),
+  });
   return {
-    totalMigrationSeconds: lastSent - start,
-    newPathAfterSeconds: newPathAt === null ? null : newPathAt - start,
-    allAppliedAfterSeconds: completed - start,
-    lostPackets: lost,
-    windowPackets,
+    totalMigrationSeconds: timing.totalMigrationSeconds,
+    newPathAfterSeconds: redirect === undefined ? null : redirect - start,
+    allAppliedAfterSeconds: timing.completedSeconds - start,
+    lostPackets: report.lostPackets,
+    windowPackets: report.sentPackets,
   };
 }

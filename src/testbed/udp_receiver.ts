@@ -3,10 +3,10 @@
  * `deno run --allow-net --unstable-net src/testbed/udp_receiver.ts --port 5001 --expect 4000
  * --run-id 1 --idle-ms 500 --max-seconds 30`.
  *
- * Prints {"ready": true} once bound, then, when no probe came for idle-ms
- * after the first one (or max-seconds passed), one JSON line: the
- * {@linkcode ReceiverReport} for `expect` packets plus, with `--record`,
- * `sentMsBySeq` (the send time carried by each received probe, null if lost).
+ * Prints {"ready": true, "port"} once bound (`--port 0`: any free port),
+ * then, when no probe came for idle-ms after the first one (or max-seconds
+ * passed), one JSON line: the {@linkcode ReceiverReport} for `expect`
+ * packets, with the counts of foreign and out-of-range datagrams.
  *
  * @module
  */
@@ -15,12 +15,7 @@ import { parseArgs } from "node:util";
 import { assertInteger, assertPositive } from "../_validate.ts";
 import { wallClockMs } from "./plan_executor.ts";
 import { decodeProbe, ReceiverTally } from "./udp_tools.ts";
-
-/** The part of Deno's unstable DatagramConn the receiver uses. */
-interface DatagramConn {
-  receive(): Promise<[Uint8Array, unknown]>;
-  close(): void;
-}
+import { listenUdp } from "./_datagram.ts";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -31,7 +26,6 @@ async function main(): Promise<void> {
       "run-id": { type: "string", default: "1" },
       "idle-ms": { type: "string", default: "500" },
       "max-seconds": { type: "string", default: "60" },
-      record: { type: "boolean", default: false },
     },
   });
   const port = Number(values.port);
@@ -48,14 +42,8 @@ async function main(): Promise<void> {
   // Deno's native UDP socket (needs --unstable-net): node:dgram costs too
   // much per datagram here and overflows the socket buffer at a few
   // thousand packets per second on a busy host.
-  const conn = (Deno as unknown as {
-    listenDatagram(o: {
-      transport: "udp";
-      hostname: string;
-      port: number;
-    }): DatagramConn;
-  }).listenDatagram({ transport: "udp", hostname: "0.0.0.0", port });
-  console.log(JSON.stringify({ ready: true }));
+  const conn = listenUdp("0.0.0.0", port);
+  console.log(JSON.stringify({ ready: true, port: conn.addr.port }));
   const deadline = wallClockMs() + maxSeconds * 1000;
   const watchdog = setInterval(() => {
     const now = wallClockMs();
@@ -76,25 +64,18 @@ async function main(): Promise<void> {
         continue;
       }
       lastArrivalMs = arrivalMs;
-      tally.add(probe.seq, arrivalMs, probe.sentMs);
+      tally.add(probe.seq, arrivalMs);
     }
   } catch {
     // Closed by the watchdog.
   }
   clearInterval(watchdog);
   const report = tally.report(expect);
-  const out: Record<string, unknown> = {
+  console.log(JSON.stringify({
     ...report,
     foreignPackets: foreign,
     outOfRangePackets: tally.outOfRangePackets,
-  };
-  if (values.record) {
-    out.sentMsBySeq = Array.from(
-      { length: expect },
-      (_, seq) => tally.received(seq) ? tally.sentMsOf(seq) : null,
-    );
-  }
-  console.log(JSON.stringify(out));
+  }));
 }
 
 if (import.meta.main) await main();

@@ -146,7 +146,6 @@ export interface ReceiverReport {
  */
 export class ReceiverTally {
   readonly #seen: Uint8Array;
-  readonly #sentMs: Float64Array;
   #duplicated = 0;
   #reordered = 0;
   #highest = -1;
@@ -158,11 +157,10 @@ export class ReceiverTally {
   constructor(capacity: number) {
     assertInteger("capacity", capacity, 1);
     this.#seen = new Uint8Array(capacity);
-    this.#sentMs = new Float64Array(capacity).fill(NaN);
   }
 
   /** Records one arrival: its sequence number and arrival time (ms). */
-  add(seq: number, arrivalMs: number, sentMs = NaN): void {
+  add(seq: number, arrivalMs: number): void {
     if (!Number.isInteger(seq) || seq < 0 || seq >= this.#seen.length) {
       this.#outOfRange++;
       return;
@@ -179,7 +177,6 @@ export class ReceiverTally {
       return;
     }
     this.#seen[seq] = 1;
-    this.#sentMs[seq] = sentMs;
     if (seq < this.#highest) this.#reordered++;
     else this.#highest = seq;
   }
@@ -187,16 +184,6 @@ export class ReceiverTally {
   /** Arrivals whose sequence number was outside 0..capacity-1. */
   get outOfRangePackets(): number {
     return this.#outOfRange;
-  }
-
-  /** Whether `seq` has been received. */
-  received(seq: number): boolean {
-    return seq >= 0 && seq < this.#seen.length && this.#seen[seq] === 1;
-  }
-
-  /** The send time recorded for `seq` (NaN if not received). */
-  sentMsOf(seq: number): number {
-    return seq >= 0 && seq < this.#sentMs.length ? this.#sentMs[seq] : NaN;
   }
 
   /** The report for a run that sent `sentPackets` (sequence numbers 0..sentPackets-1). */
