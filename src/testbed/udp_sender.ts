@@ -1,12 +1,14 @@
 /**
  * A constant-bit-rate UDP sender (run it inside the client namespace):
- * `deno run --allow-net src/testbed/udp_sender.ts --dst 10.0.0.2 --port 5001
- * --rate 2000 --bytes 64 --count 4000 --run-id 1`.
+ * `deno run --allow-net --unstable-net src/testbed/udp_sender.ts --dst
+ * 10.0.0.2 --port 5001 --rate 2000 --bytes 64 --count 4000 --run-id 1`.
  *
  * Packet k is due at start + k / rate; each timer tick (about 2 ms apart at
  * best in Deno) sends every packet that is due, so the schedule holds on
  * average, bursts last at most a tick, and each probe carries its actual
- * send time. Prints one JSON line when it starts ({"startMs"}) and
+ * send time. It sends on Deno's native UDP socket (as the receiver
+ * listens), one datagram after the other: each send completes before the
+ * next starts, so the probes leave in sequence order. Prints one JSON line when it starts ({"startMs"}) and
  * one when it ends ({"sentPackets", "firstSendMs", "lastSendMs",
  * "sendErrors", "sentMsBySeq"}: the send time of every probe, so that the
  * time of a lost probe is known too).
@@ -14,11 +16,11 @@
  * @module
  */
 
-import dgram from "node:dgram";
 import { parseArgs } from "node:util";
 import { assertInRange, assertInteger, assertPositive } from "../_validate.ts";
 import { wallClockMs } from "./plan_executor.ts";
 import { encodeProbe } from "./udp_tools.ts";
+import { listenUdp } from "./_datagram.ts";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -45,7 +47,8 @@ async function main(): Promise<void> {
   assertInRange("port", port, 1, 65535);
   assertPositive("rate", rate);
   assertInteger("count", count, 1);
-  const socket = dgram.createSocket("udp4");
+  const socket = listenUdp("0.0.0.0", 0);
+  const to = { transport: "udp" as const, hostname: dst, port };
   let sendErrors = 0;
   const startMs = wallClockMs();
   console.log(JSON.stringify({ startMs }));
@@ -63,14 +66,11 @@ async function main(): Promise<void> {
       sentMsBySeq[seq] = sentMs;
       if (seq === 0) firstSendMs = sentMs;
       lastSendMs = sentMs;
-      socket.send(
-        encodeProbe({ seq, runId, sentMs }, bytes),
-        port,
-        dst,
-        (e) => {
-          if (e) sendErrors++;
-        },
-      );
+      try {
+        await socket.send(encodeProbe({ seq, runId, sentMs }, bytes), to);
+      } catch {
+        sendErrors++;
+      }
       seq++;
     }
     if (seq < count) {
@@ -80,8 +80,6 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, waitMs > 2 ? waitMs - 1 : 0));
     }
   }
-  // Let queued sends complete before closing.
-  await new Promise((r) => setTimeout(r, 50));
   socket.close();
   console.log(
     JSON.stringify({
