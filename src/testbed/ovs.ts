@@ -414,6 +414,7 @@ export class OvsHarness {
     interfaceName: string,
     ofport: number,
   ): Promise<void> {
+    this.#checkLive();
     assertInteger("ofport", ofport, 1);
     assertInRange("ofport", ofport, 1, 0xfeff);
     await this.vsctl([

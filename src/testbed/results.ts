@@ -68,10 +68,25 @@ export interface TestbedRow {
  * The CSV row of one run and its prediction.
  *
  * @example
- * ```ts ignore
- * import { testbedRow } from "@vnmig/vnmig";
- * // const row = testbedRow(result, prediction, {
- * //   variant: "as planned", gapSeconds: 0, gapAfterPhase: "", repeat: 0 });
+ * ```ts
+ * import { paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, predictTestbedRun, ReceiverTally, testbedRow, type TestbedRunResult } from "@vnmig/vnmig";
+ * const net = paperTestbedTopology();
+ * const flows = { initialEntries: paperTestbedInitialEntries(net), plan: paperTestbedPlan(net), migrations: paperTestbedMigrations(net) };
+ * const prediction = predictTestbedRun(net, flows, { packetsPerSecond: 1000 });
+ * // A run written by hand in the shape runTestbedMigration returns:
+ * // 1000 probes, all received, 42 of them in the migration window.
+ * const tally = new ReceiverTally(1000);
+ * for (let seq = 0; seq < 1000; seq++) tally.add(seq, seq);
+ * const result: TestbedRunResult = {
+ *   ordering: "paper", datapathFlowCache: false, packetsPerSecond: 1000, packetBytes: 64,
+ *   execution: { ordering: "paper", phases: [], firstMessageMs: 500, lastMessageMs: 501.5, allAppliedMs: 502, totalMigrationSeconds: 0.0015, messagesSent: 10, errorCount: 0 },
+ *   receiver: tally.report(1000), lostInWindowPackets: 0, lostOutsideWindowPackets: 0,
+ *   windowPackets: 42, windowSendOffsetsSeconds: [], windowSeconds: 0.042,
+ *   tableMissPackets: 0, tableMissBySwitch: {}, oldPortPackets: 501, newPortPackets: 499,
+ *   newPathAfterSeconds: 0.001, allAppliedAfterSeconds: 0.002, sendErrors: 0,
+ * };
+ * const row = testbedRow(result, prediction, { variant: "as planned", gapSeconds: 0, gapAfterPhase: "", repeat: 0 });
+ * console.log(row.messagesSent, row.measuredLostPackets, row.predictedLostPackets); // 10 0 0
  * ```
  */
 export function testbedRow(
