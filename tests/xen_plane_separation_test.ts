@@ -35,7 +35,10 @@ Deno.test("C2: about 200 ms less downtime than Xen standard, from the forwarding
   }
   // Mechanism: a VM with no forwarding buffer pool gains nothing.
   const testbed = { ...PAPER_TESTBED, bufferPoolPages: 0 };
-  const ps = planeSeparationMigration({ profile: testbed, packetsPerSecond: 5000 });
+  const ps = planeSeparationMigration({
+    profile: testbed,
+    packetsPerSecond: 5000,
+  });
   const xs = xenStandardMigration({ profile: testbed, packetsPerSecond: 5000 });
   assert.ok(Math.abs(xs.downtimeSeconds - ps.downtimeSeconds) < 1e-9);
 });
