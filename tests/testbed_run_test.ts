@@ -104,8 +104,16 @@ Deno.test("the model predicts no loss for the paper's ordering and gap x rate fo
     assert.equal(p.lostPackets, 0);
     assert.ok(p.windowPackets > 0);
     assert.ok(p.totalMigrationSeconds > 0);
-    assert.ok(p.newPathAfterSeconds !== null);
-    assert.ok(p.newPathAfterSeconds! <= p.allAppliedAfterSeconds);
+    assert.ok(
+      p.newPathAfterSeconds !== null && p.redirectAfterSeconds !== null,
+    );
+    assert.ok(p.redirectAfterSeconds! <= p.allAppliedAfterSeconds);
+    // The first probe on the new path is sent within one probe interval
+    // after the redirect (a little before it, by its access latency, at most).
+    assert.ok(
+      p.newPathAfterSeconds! <= p.redirectAfterSeconds! + 1 / packetsPerSecond,
+    );
+    assert.ok(p.newPathAfterSeconds! >= p.redirectAfterSeconds! - 0.001);
   }
   const broken = flows("delete-old-first");
   const noGap = predictTestbedRun(broken.net, broken.flows, {
@@ -188,7 +196,12 @@ Deno.test("the prediction is the model's: its timing and trace; explicit send ti
       m.message.entry.outPort === 3 &&
       m.message.entry.match.vlanVid === undefined
     )!;
-    assert.equal(p.newPathAfterSeconds, redirect.effectiveSeconds - start);
+    assert.equal(p.redirectAfterSeconds, redirect.effectiveSeconds - start);
+    // The first probe on the new path is one that reaches s1 after the
+    // redirect: sent at most one probe interval after it (and before it by
+    // no more than the client's access latency).
+    assert.ok(p.newPathAfterSeconds! <= p.redirectAfterSeconds! + 1 / 3000);
+    assert.ok(p.newPathAfterSeconds! >= p.redirectAfterSeconds! - 0.001);
     // The default window's probes, given explicitly.
     const offsets = Array.from(
       { length: p.windowPackets },

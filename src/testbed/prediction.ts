@@ -126,8 +126,10 @@ export interface PredictionOptions {
 export interface TestbedPrediction {
   /** First to last flow-mod sent, seconds (the paper's total migration time). */
   readonly totalMigrationSeconds: number;
-  /** From the first flow-mod until the probe flow's branching switch outputs to its new port, seconds (null if the plan never makes it). */
+  /** From the first flow-mod to the send time of the first probe from which every probe takes the new path, seconds: what the testbed measures from its port counters (null if the probes never move). */
   readonly newPathAfterSeconds: number | null;
+  /** From the first flow-mod until the probe flow's branching switch outputs to its new port, seconds (null if the plan never makes it). */
+  readonly redirectAfterSeconds: number | null;
   /** From the first flow-mod until every change is in effect, seconds. */
   readonly allAppliedAfterSeconds: number;
   /** Probes sent in the migration window that the plan loses (dropped or looped). */
@@ -225,9 +227,11 @@ export function predictTestbedRun(
       ? {}
       : { sendTimesSeconds: { [id]: offsets.map((o) => start + o) } }),
   });
+  const newPathFrom = report.flows[0].newPathFromSendSeconds;
   return {
     totalMigrationSeconds: timing.totalMigrationSeconds,
-    newPathAfterSeconds: redirect === undefined ? null : redirect - start,
+    newPathAfterSeconds: newPathFrom === null ? null : newPathFrom - start,
+    redirectAfterSeconds: redirect === undefined ? null : redirect - start,
     allAppliedAfterSeconds: timing.completedSeconds - start,
     lostPackets: report.lostPackets,
     windowPackets: report.sentPackets,

@@ -32,10 +32,12 @@ export interface TestbedRow {
   readonly measuredTotalMigrationSeconds: number;
   /** Predicted first-to-last flow-mod time, seconds. */
   readonly predictedTotalMigrationSeconds: number;
-  /** Measured time until the sender's first switch used its new port, seconds ("" if not applicable). */
+  /** Measured send time of the first probe out of the new port, after the first flow-mod, seconds ("" if not applicable). */
   readonly measuredNewPathAfterSeconds: number | "";
-  /** Predicted time until the sender's first switch uses its new port, seconds ("" if not applicable). */
+  /** The same, predicted by tracing the probes actually sent through the model's rule states, seconds ("" if not applicable). */
   readonly predictedNewPathAfterSeconds: number | "";
+  /** Predicted time until the branching switch's redirect takes effect, seconds ("" if not applicable). */
+  readonly predictedRedirectAfterSeconds: number | "";
   /** Measured time until every change was applied (final barrier), seconds. */
   readonly measuredAllAppliedAfterSeconds: number;
   /** Predicted time until every change is in effect, seconds. */
@@ -117,6 +119,7 @@ export function testbedRow(
     predictedTotalMigrationSeconds: prediction.totalMigrationSeconds,
     measuredNewPathAfterSeconds: result.newPathAfterSeconds ?? "",
     predictedNewPathAfterSeconds: prediction.newPathAfterSeconds ?? "",
+    predictedRedirectAfterSeconds: prediction.redirectAfterSeconds ?? "",
     measuredAllAppliedAfterSeconds: result.allAppliedAfterSeconds,
     predictedAllAppliedAfterSeconds: prediction.allAppliedAfterSeconds,
     measuredLostPackets: result.lostInWindowPackets,
