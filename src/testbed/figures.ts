@@ -54,7 +54,8 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
     x: { label: "predicted lost probes" },
     y: { label: "measured lost probes" },
     fx: { label: null },
-    color: { legend: true },
+    // One legend of coloured symbols: colour and symbol share the run.
+    symbol: { legend: true },
     marks: [
       Plot.line(
         [
