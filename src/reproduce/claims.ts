@@ -86,19 +86,19 @@ const increasing = (points: readonly (readonly [number, number])[]) =>
  */
 export function evaluateClaims(inputs: ClaimInputs): ClaimResult[] {
   const { rows } = inputs;
-  const std = of(rows, "Xen standard");
-  const sep = of(rows, "Xen plane separation");
-  const ofl = of(rows, "OpenFlow");
-  for (
-    const [name, group] of [["Xen standard", std], [
-      "Xen plane separation",
-      sep,
-    ], ["OpenFlow", ofl]] as const
-  ) {
-    if (group.length === 0) {
+  // Each mechanism's runs, with the short name the reproduced values use.
+  const groups = [
+    { name: "Xen standard", short: "standard" },
+    { name: "Xen plane separation", short: "plane sep." },
+    { name: "OpenFlow", short: "OpenFlow" },
+  ].map(({ name, short }) => {
+    const runs = of(rows, name);
+    if (runs.length === 0) {
       throw new RangeError(`rows must hold at least 1 run of "${name}"; got 0`);
     }
-  }
+    return { short, runs };
+  });
+  const [std, sep, ofl] = groups.map((g) => g.runs);
   const sizes = [...new Set(rows.map((r) => r.packetSizeBytes as number))].sort(
     (a, b) => a - b,
   );
@@ -114,25 +114,23 @@ export function evaluateClaims(inputs: ClaimInputs): ClaimResult[] {
   // C1: downtime roughly constant in the rate. The spread of the per-rate
   // mean downtimes, relative to their mean, stays under 10 % (or under
   // 1 ms in absolute terms, for a mechanism whose downtime is nil).
-  const spreads = [std, sep, ofl].map((group) => {
-    const byRate = summarize(group, {
+  const spreads = groups.map(({ short, runs }) => {
+    const byRate = summarize(runs, {
       x: "packetsPerSecond",
       y: "downtimeSeconds",
     })
       .map((s) => s.mean);
     const m = mean(byRate);
     const range = Math.max(...byRate) - Math.min(...byRate);
-    return { m, range, ok: range <= 0.1 * m || range <= 0.001 };
+    return { short, m, range, ok: range <= 0.1 * m || range <= 0.001 };
   });
   results.push({
     id: "C1",
     claim:
       "Downtime is roughly constant as the data packet rate grows, for every mechanism",
     source: "Fig. 5 text",
-    reproduced: spreads.map((s, i) =>
-      `${["standard", "plane sep.", "OpenFlow"][i]}: range ${
-        ms(s.range)
-      } over mean ${ms(s.m)}`
+    reproduced: spreads.map((s) =>
+      `${s.short}: range ${ms(s.range)} over mean ${ms(s.m)}`
     ).join("; "),
     tolerance: "range of the per-rate means <= 10 % of their mean, or <= 1 ms",
     pass: spreads.every((s) => s.ok),
@@ -222,12 +220,7 @@ export function evaluateClaims(inputs: ClaimInputs): ClaimResult[] {
   // where the values are near zero).
   const differences: string[] = [];
   let sizeOk = true;
-  for (
-    const [name, group] of [["standard", std], ["plane sep.", sep], [
-      "OpenFlow",
-      ofl,
-    ]] as const
-  ) {
+  for (const { short: name, runs: group } of groups) {
     for (
       const metric of [
         "downtimeSeconds",
