@@ -86,3 +86,60 @@ export function assertOneOf<T extends string>(
     );
   }
 }
+
+// Edit distance, for "did you mean" suggestions on misspelt option names.
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * Throws unless every own key of `options` is one of `known`: a misspelt
+ * option is an error that names it and suggests the nearest known name,
+ * never a silently ignored field. `undefined` and `null` options pass (the
+ * caller applies its defaults).
+ */
+export function assertKnownKeys(
+  name: string,
+  options: unknown,
+  known: readonly string[],
+): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(
+      `${name} must be an options object; got ${
+        Array.isArray(options) ? "an array" : show(options)
+      }`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    let nearest = "";
+    let best = Infinity;
+    for (const candidate of known) {
+      const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+      if (d < best) [best, nearest] = [d, candidate];
+    }
+    const hint = best <= Math.max(2, Math.floor(key.length / 3))
+      ? `; did you mean ${JSON.stringify(nearest)}?`
+      : "";
+    throw new RangeError(
+      `${name} has no option ${JSON.stringify(key)}${hint} (known: ${
+        known.join(", ")
+      })`,
+    );
+  }
+}
