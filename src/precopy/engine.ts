@@ -400,6 +400,14 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
   let lastRoundBits = 0;
   let lastDuration = 0;
 
+  // Whether `total` pages are more than `factor` x the memory (exact).
+  const exceeds = (total: number, factor: number): boolean => {
+    const cap = factor * memoryPages;
+    return fluid || Math.abs(total - cap) > roundingBound(cap, 2)
+      ? total > cap
+      : compare(integer(total), mul(rationalOf(factor), integer(memoryPages))) >
+        0;
+  };
   const rateOf = (k: number): Rational =>
     rateExact[k] ??= rationalOf(writers[k].eventsPerSecond);
 
@@ -717,17 +725,9 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
         case "dirtied-below":
           holds = dirtied < c.pages;
           break;
-        case "max-factor": {
-          const cap = c.factor * memoryPages;
-          holds =
-            fluid || Math.abs(iterativePages - cap) > roundingBound(cap, 2)
-              ? iterativePages > cap
-              : compare(
-                integer(iterativePages),
-                mul(rationalOf(c.factor), integer(memoryPages)),
-              ) > 0;
+        case "max-factor":
+          holds = exceeds(iterativePages, c.factor);
           break;
-        }
         case "pending-below-threshold": {
           const limit = (bps / 8) * c.downtimeLimitSeconds;
           if (c.rule === "simgrid") holds = pendingBytes <= Math.floor(limit);
@@ -821,22 +821,53 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
         writers[k].stationary(duration * speed, round);
     }
     if (steady) {
+      // Every later round repeats this one: find in closed form the first
+      // that a condition on the count or the total stops, or a limit cuts.
+      let byStop = Infinity;
+      for (const c of policy.conditions) {
+        if (c.kind === "max-iters") {
+          byStop = Math.min(byStop, Math.max(1, c.iterations - iterations));
+        } else if (c.kind === "max-factor" && sentPages > 0) {
+          const cap = c.factor * memoryPages;
+          let k = Math.max(1, Math.floor((cap - iterativePages) / sentPages));
+          while (
+            k > 1 && exceeds(iterativePages + (k - 1) * sentPages, c.factor)
+          ) k--;
+          while (!exceeds(iterativePages + k * sentPages, c.factor)) k++;
+          byStop = Math.min(byStop, k);
+        }
+      }
       const byRounds = limitRounds - iterations;
       const room = setupSeconds + deadline - t;
       const byTime = room === Infinity
         ? Infinity
         : Math.max(0, Math.ceil(room / duration) - 1);
-      const more = Math.min(byRounds, byTime);
+      const more = Math.min(byStop, byRounds, byTime);
       if (more === Infinity) {
         nonConvergence = "steady-state";
         break;
       }
-      steadyRounds = more;
+      if (record && more <= 1000) {
+        const last = rounds[rounds.length - 1];
+        for (let k = 1; k <= more; k++) {
+          rounds.push({
+            ...last,
+            index: last.index + k,
+            startSeconds: t + (k - 1) * duration,
+          });
+        }
+      } else steadyRounds = more;
       iterations += more;
       iterativePages += more * sentPages;
       iterativeBits += more * bits;
       t += more * duration;
-      if (byRounds <= byTime) nonConvergence = "round-limit";
+      if (byStop <= byRounds && byStop <= byTime) {
+        stopReasons = policy.conditions.filter((c) =>
+          c.kind === "max-iters"
+            ? iterations >= c.iterations
+            : c.kind === "max-factor" && exceeds(iterativePages, c.factor)
+        ).map((c) => c.kind);
+      } else if (byRounds <= byTime) nonConvergence = "round-limit";
       else {
         nonConvergence = "time-out";
         t = setupSeconds + deadline;

@@ -85,3 +85,14 @@ export {
   type Writer,
   XEN_RX_RING_PAGES,
 } from "./dirty.ts";
+export {
+  type ClosedFormInputs,
+  type ClosedFormOptions,
+  closedFormPrecopy,
+  type ClosedFormResult,
+  type ClosedFormRounds,
+  closedFormRounds,
+  type ClosedFormRoundsOptions,
+  type LinkPagesOptions,
+  linkPagesPerSecond,
+} from "./closed_form.ts";
