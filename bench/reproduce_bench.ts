@@ -4,11 +4,14 @@ import { MECHANISMS, paperExperiment, paperRun, sweep } from "../mod.ts";
 
 const rates = Array.from({ length: 100 }, (_, i) => 100 * (i + 1));
 for (const mechanism of MECHANISMS) {
-  Deno.bench(`sweep of 10,000 runs: ${mechanism}`, { n: 1, warmup: 0 }, () => {
+  Deno.bench(`sweep of 10,000 runs: ${mechanism.label}`, {
+    n: 1,
+    warmup: 0,
+  }, () => {
     sweep(
       { packetsPerSecond: rates },
       ({ packetsPerSecond, seed }) =>
-        paperRun(mechanism, packetsPerSecond, { seed }),
+        paperRun(mechanism.id, packetsPerSecond, { seed }),
       { repetitions: 100 },
     );
   });

@@ -127,10 +127,16 @@ export function assertKnownKeys(
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
+    // The nearest known name: a few edits away, or one that starts with
+    // the misspelt name (a missing unit suffix: "packetSize").
+    const lower = key.toLowerCase();
     let nearest = "";
     let best = Infinity;
     for (const candidate of known) {
-      const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+      const c = candidate.toLowerCase();
+      const d = c.startsWith(lower) || lower.startsWith(c)
+        ? 1
+        : editDistance(lower, c);
       if (d < best) [best, nearest] = [d, candidate];
     }
     const hint = best <= Math.max(2, Math.floor(key.length / 3))

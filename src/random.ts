@@ -18,10 +18,11 @@ export type RandomSource = () => number;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { randomLcg } from "@vnmig/vnmig";
  * const random = randomLcg(42);
  * const x = random(); // the same number every run
- * console.log(x >= 0 && x < 1); // true
+ * deepStrictEqual(x >= 0 && x < 1, true);
  * ```
  */
 export function randomLcg(seed: number = 0): RandomSource {
@@ -39,9 +40,10 @@ export function randomLcg(seed: number = 0): RandomSource {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { deriveSeed } from "@vnmig/vnmig";
  * const seeds = [0, 1, 2].map((i) => deriveSeed(7, i));
- * console.log(new Set(seeds).size); // 3
+ * deepStrictEqual(new Set(seeds).size, 3);
  * ```
  */
 export function deriveSeed(seed: number, index: number): number {
@@ -63,9 +65,10 @@ export function deriveSeed(seed: number, index: number): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { randomExponential, randomLcg } from "@vnmig/vnmig";
  * const gap = randomExponential(randomLcg(1), 0.001);
- * console.log(gap > 0); // true
+ * deepStrictEqual(gap > 0, true);
  * ```
  */
 export function randomExponential(random: RandomSource, mean: number): number {
@@ -78,9 +81,10 @@ export function randomExponential(random: RandomSource, mean: number): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { randomLcg, randomNormal } from "@vnmig/vnmig";
  * const x = randomNormal(randomLcg(3), 10, 0.5);
- * console.log(Number.isFinite(x)); // true
+ * deepStrictEqual(Number.isFinite(x), true);
  * ```
  */
 export function randomNormal(

@@ -9,7 +9,6 @@ import {
   type FlowMigration,
   gridPath,
   gridTopology,
-  indexTopology,
   initialEntries,
   ORDERINGS,
   paperTestbedInitialEntries,
@@ -21,6 +20,7 @@ import {
   shortestPath,
   topology,
 } from "../mod.ts";
+import { indexTopology } from "../src/openflow/topology.ts";
 import { backwardsTopology } from "./_openflow_fixtures.ts";
 
 const summary = (plan: ReturnType<typeof planMigration>) =>

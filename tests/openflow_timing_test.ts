@@ -1,9 +1,9 @@
 // Timing of plans against hand-computed cases, FlowVisor, seeds, and the
 // scaling rows (the compact repeated plan equals the full plan).
 import assert from "node:assert/strict";
+import { compactPlan, compactTiming } from "../src/openflow/timing.ts";
+import { repeatCompactPlan } from "../src/openflow/scale.ts";
 import {
-  compactPlan,
-  compactTiming,
   HARDWARE_SWITCH,
   type MigrationPlan,
   migrationScaling,
@@ -11,7 +11,6 @@ import {
   ORDERINGS,
   paperTestbedPlan,
   paperTestbedTopology,
-  repeatCompactPlan,
   SOFTWARE_SWITCH,
 } from "../mod.ts";
 import { twoSwitchTopology } from "./_openflow_fixtures.ts";

@@ -105,7 +105,7 @@ Deno.test("toCsv writes every column in first-seen order", () => {
   );
 });
 
-Deno.test("summarize: exact mean and sample standard deviation per group", () => {
+Deno.test("summarize: exact mean and sample standard deviation per group", async () => {
   const rows = [
     { rate: 10, size: 64, lost: 1 },
     { rate: 10, size: 64, lost: 3 },
@@ -128,8 +128,12 @@ Deno.test("summarize: exact mean and sample standard deviation per group", () =>
     () => summarize([{ rate: "fast", lost: 1 }], { x: "rate", y: "lost" }),
     /column "rate" must hold finite numbers; got "fast"/,
   );
-  const svg =
-    sweepFigure(rows, { x: "rate", y: "lost", series: "size", title: "t" }).svg;
+  const svg = (await sweepFigure(rows, {
+    x: "rate",
+    y: "lost",
+    series: "size",
+    title: "t",
+  })).svg;
   assert.ok(svg.includes("<svg") && svg.includes("1500"));
 });
 

@@ -8,12 +8,14 @@ import {
   simulatePackets,
   xenStandardMigration,
 } from "../mod.ts";
+import { PAPER_EXPERIMENT } from "../src/reproduce/mod.ts";
 
-const rates = PAPER_TESTBED.packetRatesPerSecond;
-const sizes = PAPER_TESTBED.packetSizesBytes;
+const rates = PAPER_EXPERIMENT.packetRatesPerSecond;
+const sizes = PAPER_EXPERIMENT.packetSizesBytes;
 
 function packetsIn(r: PlaneSeparationResult, from: number, to: number) {
-  return countBefore(r.data.stream, to) - countBefore(r.data.stream, from);
+  return countBefore(r.dataPlane.stream, to) -
+    countBefore(r.dataPlane.stream, from);
 }
 
 Deno.test("C2: about 200 ms less downtime than Xen standard, from the forwarding buffers", () => {
@@ -51,17 +53,20 @@ Deno.test("C4: no data packet lost at any rate or size, per interval and per pac
         packetSizeBytes,
       });
       assert.equal(ps.data.lostPackets, 0);
-      assert.equal(ps.data.outageSeconds, 0);
+      assert.equal(ps.dataPlane.outageSeconds, 0);
       assert.equal(
-        ps.data.counts.deliveredPackets,
-        ps.data.counts.sentPackets,
+        ps.dataPlane.counts.deliveredPackets,
+        ps.dataPlane.counts.sentPackets,
       );
-      assert.ok(xenStandardMigration({ packetsPerSecond }).lostPackets > 0);
+      assert.ok(
+        xenStandardMigration({ packetsPerSecond }).data.lostPackets > 0,
+      );
     }
   }
   const r = planeSeparationMigration({ packetsPerSecond: 2000 });
   assert.equal(
-    simulatePackets(r.data.stream, [r.data.element]).counts.lostPackets,
+    simulatePackets(r.dataPlane.stream, [r.dataPlane.element]).counts
+      .lostPackets,
     0,
   );
 });
@@ -115,16 +120,16 @@ Deno.test("C8: no control packet lost, only delayed; hellos survive, BFD does no
   assert.equal(r.control.lostPackets, 0);
   assert.equal(r.control.deliveredPackets, r.control.sentPackets);
   assert.ok(r.control.delayedPackets > 0);
-  const held = r.control.flows.reduce((s, f) => s + f.bufferedPackets, 0);
+  const held = r.controlPlane.flows.reduce((s, f) => s + f.bufferedPackets, 0);
   assert.ok(held > 0);
   // A packet held from the pause waits until the tunnel is up.
   const t = r.times;
   assert.ok(
-    r.control.delay.maxSeconds <=
+    r.controlPlane.delay.maxSeconds <=
       t.tunnelUpSeconds - t.pauseSeconds +
         PAPER_PLANE_SEPARATION.tunnelLatencySeconds + 1e-9,
   );
-  assert.ok(r.control.delay.maxSeconds > r.downtimeSeconds);
+  assert.ok(r.controlPlane.delay.maxSeconds > r.downtimeSeconds);
   assert.deepEqual(
     r.survival.map((s) => [s.protocol, s.verdict]),
     [["ospf", "survives"], ["bgp", "survives"], ["rip", "survives"], [
@@ -178,8 +183,11 @@ Deno.test("reordered steps lose exactly the packets of the broken intervals", ()
       early.data.lostPackets,
       packetsIn(early, e.arpEffectiveSeconds, e.destinationReadySeconds),
     );
-    assert.equal(early.data.lostAtDestinationPackets, early.data.lostPackets);
-    assert.equal(early.data.lostAtSourcePackets, 0);
+    assert.equal(
+      early.dataPlane.lostAtDestinationPackets,
+      early.data.lostPackets,
+    );
+    assert.equal(early.dataPlane.lostAtSourcePackets, 0);
 
     // Old path removed at resume: the source drops until the ARP took effect.
     const removed = planeSeparationMigration({
@@ -191,7 +199,10 @@ Deno.test("reordered steps lose exactly the packets of the broken intervals", ()
       removed.data.lostPackets,
       packetsIn(removed, m.resumeSeconds, m.arpEffectiveSeconds),
     );
-    assert.equal(removed.data.lostAtSourcePackets, removed.data.lostPackets);
+    assert.equal(
+      removed.dataPlane.lostAtSourcePackets,
+      removed.data.lostPackets,
+    );
     assert.ok(removed.control.lostPackets > 0); // the held control packets too
 
     // A wait shorter than the ARP propagation.
@@ -216,16 +227,18 @@ Deno.test("reordered steps lose exactly the packets of the broken intervals", ()
     });
     assert.equal(
       both.data.lostPackets,
-      both.data.lostAtSourcePackets + both.data.lostAtDestinationPackets,
+      both.dataPlane.lostAtSourcePackets +
+        both.dataPlane.lostAtDestinationPackets,
     );
-    assert.ok(both.data.lostAtSourcePackets > 0);
-    assert.ok(both.data.lostAtDestinationPackets > 0);
+    assert.ok(both.dataPlane.lostAtSourcePackets > 0);
+    assert.ok(both.dataPlane.lostAtDestinationPackets > 0);
 
     // Per-packet simulation agrees with interval counting.
     for (const r of [early, removed, hasty, both]) {
-      const sim = simulatePackets(r.data.stream, [r.data.element]).counts;
+      const sim =
+        simulatePackets(r.dataPlane.stream, [r.dataPlane.element]).counts;
       assert.equal(sim.lostPackets, r.data.lostPackets);
-      const outage = r.data.outages.reduce(
+      const outage = r.dataPlane.outages.reduce(
         (s, o) => s + packetsIn(r, o.fromSeconds, o.toSeconds),
         0,
       );

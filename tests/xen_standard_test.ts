@@ -12,8 +12,9 @@ import {
   xenStandardMigration,
   type XenTestbedProfile,
 } from "../src/xen/mod.ts";
+import { PAPER_EXPERIMENT } from "../src/reproduce/mod.ts";
 
-const RATES = PAPER_TESTBED.packetRatesPerSecond;
+const RATES = PAPER_EXPERIMENT.packetRatesPerSecond;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 Deno.test("C1: downtime is nearly flat in the packet rate on the paper profile", () => {
@@ -68,12 +69,12 @@ Deno.test("C3: loss is linear in the rate, about 0.5 s worth of traffic, counted
       endSeconds: 1 + r.outageEndSeconds + 1,
     });
     assert.equal(
-      r.lostPackets,
+      r.data.lostPackets,
       packetsBetween(stream, 1 + r.outageStartSeconds, 1 + r.outageEndSeconds),
     );
-    const seconds = r.lostPackets / pps;
+    const seconds = r.data.lostPackets / pps;
     assert.ok(seconds > 0.4 && seconds < 0.6, `${seconds} s at ${pps}`);
-    lost.push(r.lostPackets);
+    lost.push(r.data.lostPackets);
   }
   // Least-squares line through (rate, lost): residuals under 2 packets.
   const xs = [...RATES];
@@ -90,12 +91,12 @@ Deno.test("C3: loss is linear in the rate, about 0.5 s worth of traffic, counted
 
 Deno.test("C7: 64 and 1500 byte packets give the same downtime, loss and delay", () => {
   for (const pps of RATES) {
-    const [small, large] = PAPER_TESTBED.packetSizesBytes.map((size) =>
+    const [small, large] = PAPER_EXPERIMENT.packetSizesBytes.map((size) =>
       xenStandardMigration({ packetsPerSecond: pps, packetSizeBytes: size })
     );
     assert.equal(small.downtimeSeconds, large.downtimeSeconds);
-    assert.equal(small.lostPackets, large.lostPackets);
-    assert.equal(small.delayedPackets, large.delayedPackets);
+    assert.equal(small.data.lostPackets, large.data.lostPackets);
+    assert.equal(small.data.delayedPackets, large.data.delayedPackets);
     assert.ok(large.fates.deliveredBytes > small.fates.deliveredBytes);
   }
 });
@@ -104,8 +105,8 @@ Deno.test("RX ring: packets in the ring at suspension are delayed, not lost; a f
   const r = xenStandardMigration({ packetsPerSecond: 10_000 });
   const L = PAPER_TESTBED.vmForwardingLatencySeconds;
   const susp = 1 + r.outageStartSeconds;
-  assert.equal(r.delayedPackets, packetsBetween(r.stream, susp - L, susp));
-  assert.ok(r.delayedPackets > 0);
+  assert.equal(r.data.delayedPackets, packetsBetween(r.stream, susp - L, susp));
+  assert.ok(r.data.delayedPackets > 0);
   assert.equal(r.fates.strandedPackets, 0);
   assert.equal(
     r.fates.sentPackets,
@@ -123,7 +124,7 @@ Deno.test("RX ring: packets in the ring at suspension are delayed, not lost; a f
     packetsPerSecond: 10_000,
     profile: { ...PAPER_TESTBED, vmForwardingLatencySeconds: 0 },
   });
-  assert.equal(noLatency.delayedPackets, 0);
+  assert.equal(noLatency.data.delayedPackets, 0);
   assert.ok(noLatency.totalMigrationSeconds >= noLatency.outageEndSeconds);
 
   // 50 ms in the VM at 10,000 packets/s = 500 packets > 256 ring entries.
@@ -131,7 +132,7 @@ Deno.test("RX ring: packets in the ring at suspension are delayed, not lost; a f
     packetsPerSecond: 10_000,
     profile: { ...PAPER_TESTBED, vmForwardingLatencySeconds: 0.05 },
   });
-  assert.equal(slow.delayedPackets, 256);
+  assert.equal(slow.data.delayedPackets, 256);
   const overflow = slow.fates.losses.find((l) => l.cause === "overflow");
   assert.equal(overflow?.packets, 500 - 256);
 });
@@ -160,8 +161,8 @@ Deno.test("the interval count agrees with the per-packet simulation on a hand-bu
       }),
     ];
     const sim = simulatePackets(r.stream, path).counts;
-    assert.equal(sim.lostPackets, r.lostPackets);
-    assert.equal(sim.heldPackets, r.delayedPackets);
+    assert.equal(sim.lostPackets, r.data.lostPackets);
+    assert.equal(sim.heldPackets, r.data.delayedPackets);
     assert.equal(sim.deliveredPackets, r.fates.deliveredPackets);
   }
 });
@@ -169,24 +170,24 @@ Deno.test("the interval count agrees with the per-packet simulation on a hand-bu
 Deno.test("invariants: downtime < outage, total time after resume; phases ordered; loss never zero when the plane is out", () => {
   for (const pps of [1, 50, 700, 9000]) {
     const r = xenStandardMigration({ packetsPerSecond: pps });
-    assert.ok(r.downtimeSeconds < r.dataPlaneOutageSeconds);
+    assert.ok(r.downtimeSeconds < r.dataOutageSeconds);
     // Nothing passes the destination before the VM runs there; without
     // held packets, nothing before the switch learned its port.
     assert.ok(
       r.totalMigrationSeconds >= r.outageStartSeconds + r.downtimeSeconds,
     );
-    if (r.delayedPackets === 0) {
+    if (r.data.delayedPackets === 0) {
       assert.ok(r.totalMigrationSeconds >= r.outageEndSeconds);
     }
     assert.equal(r.bytesSent, r.precopy.totalBytesSent);
     assert.equal(r.rounds.length, r.precopy.iterations);
-    const seq = r.phases.filter((p) => p.phase !== "data-plane outage");
+    const seq = r.timeline.filter((p) => p.phase !== "data-plane outage");
     seq.forEach((p, i) => {
       assert.ok(p.endSeconds >= p.startSeconds);
       if (i > 0) assert.equal(p.startSeconds, seq[i - 1].endSeconds);
     });
     // An outage longer than the packet gap always loses packets.
-    if (r.dataPlaneOutageSeconds > 1 / pps) assert.ok(r.lostPackets > 0);
+    if (r.dataOutageSeconds > 1 / pps) assert.ok(r.data.lostPackets > 0);
   }
 });
 

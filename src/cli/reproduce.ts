@@ -5,13 +5,12 @@
 import { parseArgs } from "node:util";
 import { toCsv } from "../sweep/csv.ts";
 import { stderrProgress } from "../sweep/progress.ts";
-import { summarize } from "../plot/sweep_figure.ts";
+import { summarize } from "../stats/summary.ts";
 import { evaluateClaims } from "../reproduce/claims.ts";
 import { paperFigures } from "../reproduce/figures.ts";
-import { paperExperiment } from "../reproduce/paper.ts";
+import { PAPER_EXPERIMENT, paperExperiment } from "../reproduce/paper.ts";
 import { reportMarkdown } from "../reproduce/report.ts";
 import { openflowScalingStudy } from "../reproduce/openflow_scaling.ts";
-import { PAPER_TESTBED } from "../xen/paper_profile.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -65,8 +64,8 @@ if (!Number.isSafeInteger(repetitions) || repetitions < 1) {
   fail(`--repetitions must be an integer >= 1; got "${values.repetitions}"`);
 }
 const rates = values.quick
-  ? PAPER_TESTBED.packetRatesPerSecond.filter((_, i) => i % 2 === 0)
-  : PAPER_TESTBED.packetRatesPerSecond;
+  ? PAPER_EXPERIMENT.packetRatesPerSecond.filter((_, i) => i % 2 === 0)
+  : PAPER_EXPERIMENT.packetRatesPerSecond;
 const out = values.out;
 Deno.mkdirSync(out, { recursive: true });
 
@@ -77,21 +76,21 @@ const rows = paperExperiment({
   packetRatesPerSecond: rates,
   onProgress: stderrProgress("migrations"),
 });
-const scaling = openflowScalingStudy(seed);
+const scaling = await openflowScalingStudy(seed);
 const claims = evaluateClaims({ rows, ...scaling.claimInputs });
-const figures = paperFigures(rows);
+const figures = await paperFigures(rows);
 
 Deno.writeTextFileSync(`${out}/paper_runs.csv`, toCsv(rows) + "\n");
 const metrics = {
   fig5_downtime: "downtimeSeconds",
-  fig6_lost_packets: "lostPackets",
+  fig6_lost_packets: "data.lostPackets",
   fig7_total_migration_time: "totalMigrationSeconds",
 } as const;
 for (const { name, figure } of figures) {
   const summary = summarize(rows, {
     x: "packetsPerSecond",
     y: metrics[name as keyof typeof metrics],
-    series: "mechanism",
+    series: "label",
     facet: "packetSizeBytes",
   }).map((s) => ({
     mechanism: s.series,
@@ -104,14 +103,14 @@ for (const { name, figure } of figures) {
     runs: s.n,
   }));
   Deno.writeTextFileSync(`${out}/${name}.csv`, toCsv(summary) + "\n");
-  figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
+  await figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
 }
 Deno.writeTextFileSync(
   `${out}/openflow_scaling.csv`,
   toCsv(scaling.rows) + "\n",
 );
 for (const { name, figure } of scaling.figures) {
-  figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
+  await figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
 }
 const allFigures = [...figures, ...scaling.figures];
 Deno.writeTextFileSync(

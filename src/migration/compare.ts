@@ -7,6 +7,7 @@
  */
 
 import { assertAtLeast, assertKnownKeys } from "../_validate.ts";
+import { add, cmp, dec, mul, neg, sign, sub } from "../traffic/_rational.ts";
 import type { MigrationOutcome, PacketOutcome } from "./outcome.ts";
 
 /** A numeric field of an outcome: a top-level time, or a data or control packet figure. */
@@ -67,7 +68,7 @@ export function outcomeValue(
   return outcome[plane][metric.slice(dot + 1) as keyof PacketOutcome];
 }
 
-/** How far a measurement may lie from its prediction: `|measured - predicted| <= absolute + relative x |predicted|`. */
+/** How far a measurement may lie from its prediction: `|measured - predicted| <= absolute + relative x |predicted|`, decided exactly for the decimals written (0.36 against 0.35 is 0.01 off, not 0.010000000000000009). */
 export interface Tolerance {
   /** Absolute allowance, in the metric's unit. Default 0. */
   readonly absolute?: number;
@@ -139,8 +140,34 @@ export function compareOutcomes(
       difference,
       relativeDifference: p !== 0 ? difference / p : m === 0 ? 0 : null,
       allowance,
-      within: Math.abs(difference) <= allowance,
+      within: withinAllowance(m, p, absolute, relative),
     });
   }
   return rows;
+}
+
+// |measured - predicted| <= absolute + relative x |predicted|, exact for the
+// decimals written (0.36 against 0.35 with 0.01 allowed is within): floating
+// point decides unless the two sides are within a few ulps, where exact
+// rationals of the shortest decimals decide.
+function withinAllowance(
+  measured: number,
+  predicted: number,
+  absolute: number,
+  relative: number,
+): boolean {
+  const gap = Math.abs(measured - predicted);
+  const allowance = absolute + relative * Math.abs(predicted);
+  const scale = Math.max(Math.abs(measured), Math.abs(predicted), allowance);
+  if (Math.abs(gap - allowance) > 8 * Number.EPSILON * scale) {
+    return gap <= allowance;
+  }
+  const difference = sub(dec(measured), dec(predicted));
+  const p = dec(predicted);
+  const exactGap = sign(difference) < 0 ? neg(difference) : difference;
+  const exactAllowance = add(
+    dec(absolute),
+    mul(dec(relative), sign(p) < 0 ? neg(p) : p),
+  );
+  return cmp(exactGap, exactAllowance) <= 0;
 }

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { assertPositive } from "../_validate.ts";
+import { deriveSeed, randomLcg } from "../random.ts";
 import type { MigrationOutcome } from "./outcome.ts";
 
 /** The inputs every mechanism takes, whatever else it takes. */
@@ -17,7 +19,7 @@ export interface MigrationScenario {
   readonly packetsPerSecond?: number;
   /** Data packet size, bytes. Default 64. */
   readonly packetSizeBytes?: number;
-  /** Seed of the run's variation (trigger phase, dirtying, installation times). Default 0. */
+  /** Seed of the run's variation (the trigger's phase against the stream, random dirtying, installation times); without one a mechanism uses its nominal values. Default none. */
   readonly seed?: number;
 }
 
@@ -39,3 +41,30 @@ export interface Mechanism<
   /** Runs the model: its own options, the scenario's among them. */
   readonly migrate: (options?: O) => R;
 }
+
+/**
+ * The phase of a migration trigger against a stream, from a run's seed: a
+ * uniform offset in [0, 1 / packetsPerSecond), so that seeded runs meet
+ * the packet clock at different points (the run-to-run variation of a real
+ * experiment, whose trigger is not synchronised with its sender). Without a
+ * seed, 0: the trigger falls where the caller put it.
+ *
+ * @example
+ * ```ts
+ * import { triggerPhaseSeconds } from "@vnmig/vnmig/migration";
+ * const offset = triggerPhaseSeconds(7, 1000);
+ * if (!(offset >= 0 && offset < 0.001)) throw new Error();
+ * if (triggerPhaseSeconds(undefined, 1000) !== 0) throw new Error();
+ * ```
+ */
+export function triggerPhaseSeconds(
+  seed: number | undefined,
+  packetsPerSecond: number,
+): number {
+  if (seed === undefined) return 0;
+  assertPositive("packetsPerSecond", packetsPerSecond);
+  return randomLcg(deriveSeed(seed, TRIGGER_STREAM))() / packetsPerSecond;
+}
+
+// The derived-seed index of the trigger phase, apart from other draws.
+const TRIGGER_STREAM = 0x7219;

@@ -28,7 +28,13 @@ export {
   type Phase,
   sortPhases,
 } from "./outcome.ts";
-export type { Mechanism, MigrationScenario } from "./mechanism.ts";
+export {
+  type Mechanism,
+  type MigrationScenario,
+  triggerPhaseSeconds,
+} from "./mechanism.ts";
+export { packetOutcomeOfFates } from "./packets.ts";
+export { type OutcomeRow, outcomeRow } from "./row.ts";
 export {
   compareOutcomes,
   type MetricComparison,

@@ -37,11 +37,11 @@ export interface PacketOutcome {
   readonly deliveredPackets: number;
   /** Packets lost (dropped, overflowed, flushed, looped, or never arrived). */
   readonly lostPackets: number;
-  /** Delivered packets that the migration held or rerouted with extra delay (a subset of delivered). */
+  /** Delivered packets that the migration delayed (held in a buffer, carried in a paused VM's memory, or detoured through a tunnel): a subset of delivered. A path that is merely longer after the migration delays nothing. */
   readonly delayedPackets: number;
-  /** Largest extra delay of a delayed packet, seconds (0 when none). */
+  /** Largest delay the migration added to a delayed packet, seconds (0 when none). */
   readonly maxDelaySeconds: number;
-  /** Mean extra delay of the delayed packets, seconds (0 when none). */
+  /** Mean delay the migration added to the delayed packets, seconds (0 when none). */
   readonly meanDelaySeconds: number;
 }
 

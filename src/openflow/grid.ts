@@ -42,8 +42,9 @@ export interface GridOptions {
  *
  * @example
  * ```ts
- * import { gridSwitchId } from "@vnmig/vnmig";
- * console.log(gridSwitchId(2, 3)); // "s2_3"
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { gridSwitchId } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(gridSwitchId(2, 3), "s2_3");
  * ```
  */
 export function gridSwitchId(r: number, c: number): string {
@@ -55,8 +56,9 @@ export function gridSwitchId(r: number, c: number): string {
  *
  * @example
  * ```ts
- * import { gridHostId } from "@vnmig/vnmig";
- * console.log(gridHostId(2, 3)); // "h2_3"
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { gridHostId } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(gridHostId(2, 3), "h2_3");
  * ```
  */
 export function gridHostId(r: number, c: number): string {
@@ -69,9 +71,11 @@ export function gridHostId(r: number, c: number): string {
  *
  * @example
  * ```ts
- * import { gridTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { gridTopology } from "@vnmig/vnmig/openflow";
  * const net = gridTopology({ rows: 10, columns: 10 });
- * console.log(net.switches.length, net.links.length); // 100 180
+ * deepStrictEqual(net.switches.length, 100);
+ * deepStrictEqual(net.links.length, 180);
  * ```
  */
 export function gridTopology(options: GridOptions = {}): Topology {
@@ -141,8 +145,9 @@ export function gridTopology(options: GridOptions = {}): Topology {
  *
  * @example
  * ```ts
- * import { gridPath } from "@vnmig/vnmig";
- * console.log(gridPath([0, 0], [1, 1], "row-first")); // ["s0_0", "s0_1", "s1_1"]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { gridPath } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(gridPath([0, 0], [1, 1], "row-first"), ["s0_0", "s0_1", "s1_1"]);
  * ```
  */
 export function gridPath(

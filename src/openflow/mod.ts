@@ -15,25 +15,20 @@ export type {
   PlanPhase,
 } from "./plan_types.ts";
 export {
-  checkTopology,
   type ControlChannel,
   type Controller,
   type Host,
   type InBandChannelOptions,
   inBandChannels,
-  indexTopology,
   type Link,
   type PortPeer,
   type PortRef,
   type Switch,
   type Topology,
   topology,
-  type TopologyIndex,
   type TopologyOptions,
 } from "./topology.ts";
 export {
-  checkFlowPath,
-  entriesWithIndex,
   type Flow,
   flow,
   type FlowOptions,
@@ -54,23 +49,19 @@ export {
   type PlanOptions,
 } from "./plan.ts";
 export {
-  type CompactPhase,
-  compactPlan,
-  type CompactSummary,
-  type CompactTiming,
-  compactTiming,
   type FlowVisorOptions,
-  HARDWARE_SWITCH,
-  type InstallTimeDistribution,
   type MessageTiming,
   type MigrationTiming,
   migrationTiming,
-  PAPER_TESTBED_PROFILE,
   type PhaseTiming,
-  SOFTWARE_SWITCH,
-  summarizeCompactTiming,
   type TimingOptions,
 } from "./timing.ts";
+export {
+  HARDWARE_SWITCH,
+  type InstallTimeDistribution,
+  PAPER_TESTBED_PROFILE,
+  SOFTWARE_SWITCH,
+} from "./profiles.ts";
 export {
   PAPER_NEW_PATH,
   PAPER_OLD_PATH,
@@ -106,8 +97,13 @@ export {
 } from "./grid.ts";
 export {
   migrationScaling,
-  repeatCompactPlan,
   type ScalingFactor,
   type ScalingOptions,
   type ScalingRow,
 } from "./scale.ts";
+export {
+  OPENFLOW,
+  openflowMigration,
+  type OpenflowMigrationOptions,
+  type OpenflowMigrationResult,
+} from "./migration.ts";

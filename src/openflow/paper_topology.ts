@@ -41,7 +41,7 @@ import {
   planMigration,
   type PlanOptions,
 } from "./plan.ts";
-import { PAPER_TESTBED_PROFILE } from "./timing.ts";
+import { PAPER_TESTBED_PROFILE } from "./profiles.ts";
 
 /** Options of {@linkcode paperTestbedTopology}. */
 export interface PaperTestbedOptions {
@@ -60,9 +60,10 @@ export interface PaperTestbedOptions {
  *
  * @example
  * ```ts
- * import { paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
- * console.log(net.controller.channels.map((c) => c.hops)); // [1, 2, 2, 1]
+ * deepStrictEqual(net.controller.channels.map((c) => c.hops), [1, 2, 2, 1]);
  * ```
  */
 export function paperTestbedTopology(
@@ -125,8 +126,9 @@ export function paperTestbedTopology(
  *
  * @example
  * ```ts
- * import { PAPER_OLD_PATH } from "@vnmig/vnmig";
- * console.log(PAPER_OLD_PATH); // ["s1", "s2", "s4"]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_OLD_PATH } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(PAPER_OLD_PATH, ["s1", "s2", "s4"]);
  * ```
  */
 export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
@@ -135,8 +137,9 @@ export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
  *
  * @example
  * ```ts
- * import { PAPER_NEW_PATH } from "@vnmig/vnmig";
- * console.log(PAPER_NEW_PATH); // ["s1", "s3", "s4"]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_NEW_PATH } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(PAPER_NEW_PATH, ["s1", "s3", "s4"]);
  * ```
  */
 export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
@@ -158,9 +161,10 @@ export interface PaperMigrationOptions {
  *
  * @example
  * ```ts
- * import { paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const m = paperTestbedMigrations(paperTestbedTopology());
- * console.log(m.map((x) => x.flow.id)); // ["client->server", "server->client"]
+ * deepStrictEqual(m.map((x) => x.flow.id), ["client->server", "server->client"]);
  * ```
  */
 export function paperTestbedMigrations(
@@ -211,8 +215,9 @@ export function paperTestbedMigrations(
  *
  * @example
  * ```ts
- * import { paperTestbedInitialEntries, paperTestbedTopology } from "@vnmig/vnmig";
- * console.log(paperTestbedInitialEntries(paperTestbedTopology()).length); // 6
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedInitialEntries, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(paperTestbedInitialEntries(paperTestbedTopology()).length, 6);
  * ```
  */
 export function paperTestbedInitialEntries(
@@ -228,9 +233,10 @@ export function paperTestbedInitialEntries(
  *
  * @example
  * ```ts
- * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const plan = paperTestbedPlan(paperTestbedTopology());
- * console.log(plan.phases.map((p) => p.name)); // ["install new path", "redirect s1, s4", "delete old path"]
+ * deepStrictEqual(plan.phases.map((p) => p.name), ["install new path", "redirect s1, s4", "delete old path"]);
  * ```
  */
 export function paperTestbedPlan(

@@ -51,8 +51,9 @@ export type Ordering =
  *
  * @example
  * ```ts
- * import { ORDERINGS } from "@vnmig/vnmig";
- * console.log(ORDERINGS.length); // 5
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ORDERINGS } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(ORDERINGS.length, 5);
  * ```
  */
 export const ORDERINGS: readonly Ordering[] = [
@@ -89,10 +90,11 @@ export interface PlanOptions {
  *
  * @example
  * ```ts
- * import { bidirectionalMigrations, flow, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { bidirectionalMigrations, flow, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const m = bidirectionalMigrations(flow(net, "client", "server"), flow(net, "server", "client"), ["s1", "s2", "s4"], ["s1", "s3", "s4"]);
- * console.log(m[1].newPath); // ["s4", "s3", "s1"]
+ * deepStrictEqual(m[1].newPath, ["s4", "s3", "s1"]);
  * ```
  */
 export function bidirectionalMigrations(
@@ -135,9 +137,9 @@ export interface PathPairAnalysis {
  *
  * @example
  * ```ts
- * import { analyzePathPair } from "@vnmig/vnmig";
+ * import { analyzePathPair } from "@vnmig/vnmig/openflow";
  * const a = analyzePathPair(["a", "b", "c", "d", "e"], ["a", "x", "c", "y", "e"]);
- * console.log(a.branchSwitch, a.splitSwitches); // a ["a", "c"]
+ * if (a.branchSwitch !== "a" || a.splitSwitches.join() !== "a,c") throw new Error();
  * ```
  */
 export function analyzePathPair(
@@ -290,10 +292,11 @@ function checkMigrations(migrations: readonly FlowMigration[]): void {
  *
  * @example
  * ```ts
- * import { initialEntries, paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { initialEntries, paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const entries = initialEntries(net, paperTestbedMigrations(net));
- * console.log(entries.filter((e) => e.switchId === "s2").length); // 2
+ * deepStrictEqual(entries.filter((e) => e.switchId === "s2").length, 2);
  * ```
  */
 export function initialEntries(
@@ -320,11 +323,11 @@ function switchesOf(messages: readonly FlowMod[]): string {
  *
  * @example
  * ```ts
- * import { paperTestbedMigrations, paperTestbedTopology, planMigration } from "@vnmig/vnmig";
+ * import { paperTestbedMigrations, paperTestbedTopology, planMigration } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const plan = planMigration(net, paperTestbedMigrations(net));
- * console.log(plan.phases.map((p) => `${p.name}: ${p.messages.length}`));
- * // ["install new path: 4", "redirect s1, s4: 2", "delete old path: 4"]
+ * const phases = plan.phases.map((p) => `${p.name}: ${p.messages.length}`);
+ * if (phases.join() !== "install new path: 4,redirect s1, s4: 2,delete old path: 4") throw new Error();
  * ```
  */
 export function planMigration(

@@ -45,9 +45,9 @@ export interface FlowOptions {
  *
  * @example
  * ```ts
- * import { flow, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { flow, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const f = flow(paperTestbedTopology(), "client", "server");
- * console.log(f.id, f.match.ipv4Dst); // client->server 10.0.0.2
+ * if (f.id !== "client->server" || f.match.ipv4Dst !== "10.0.0.2") throw new Error();
  * ```
  */
 export function flow(
@@ -90,8 +90,9 @@ export function flow(
  *
  * @example
  * ```ts
- * import { paperTestbedTopology, shortestPath } from "@vnmig/vnmig";
- * console.log(shortestPath(paperTestbedTopology(), "s1", "s4", { avoid: ["s2"] })); // ["s1", "s3", "s4"]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedTopology, shortestPath } from "@vnmig/vnmig/openflow";
+ * deepStrictEqual(shortestPath(paperTestbedTopology(), "s1", "s4", { avoid: ["s2"] }), ["s1", "s3", "s4"]);
  * ```
  */
 export function shortestPath(
@@ -171,7 +172,9 @@ export interface PathEntryOptions {
  *
  * @example
  * ```ts
- * import { checkFlowPath, flow, indexTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { flow, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { checkFlowPath } from "./routing.ts";
+ * import { indexTopology } from "./topology.ts";
  * const net = paperTestbedTopology();
  * checkFlowPath(indexTopology(net), flow(net, "client", "server"), ["s1", "s3", "s4"]); // no error
  * ```
@@ -236,10 +239,11 @@ export function checkFlowPath(
  *
  * @example
  * ```ts
- * import { flow, paperTestbedTopology, pathEntries } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { flow, paperTestbedTopology, pathEntries } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const entries = pathEntries(net, flow(net, "client", "server"), ["s1", "s2", "s4"]);
- * console.log(entries.map((e) => `${e.switchId}:${e.match.inPort}->${e.outPort}`)); // ["s1:1->2", "s2:1->2", "s4:2->1"]
+ * deepStrictEqual(entries.map((e) => `${e.switchId}:${e.match.inPort}->${e.outPort}`), ["s1:1->2", "s2:1->2", "s4:2->1"]);
  * ```
  */
 export function pathEntries(
@@ -256,10 +260,13 @@ export function pathEntries(
  *
  * @example
  * ```ts
- * import { entriesWithIndex, flow, indexTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { flow, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { entriesWithIndex } from "./routing.ts";
+ * import { indexTopology } from "./topology.ts";
  * const net = paperTestbedTopology();
  * const entries = entriesWithIndex(indexTopology(net), flow(net, "client", "server"), ["s1", "s3", "s4"]);
- * console.log(entries.map((e) => e.outPort)); // [3, 2, 1]
+ * deepStrictEqual(entries.map((e) => e.outPort), [3, 2, 1]);
  * ```
  */
 export function entriesWithIndex(

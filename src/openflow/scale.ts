@@ -21,11 +21,13 @@ import {
   compactPlan,
   type CompactSummary,
   compactTiming,
-  type InstallTimeDistribution,
-  PAPER_TESTBED_PROFILE,
   summarizeCompactTiming,
   type TimingOptions,
 } from "./timing.ts";
+import {
+  type InstallTimeDistribution,
+  PAPER_TESTBED_PROFILE,
+} from "./profiles.ts";
 import type { Topology } from "./topology.ts";
 
 /**
@@ -34,10 +36,13 @@ import type { Topology } from "./topology.ts";
  *
  * @example
  * ```ts
- * import { compactPlan, paperTestbedPlan, paperTestbedTopology, repeatCompactPlan } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { compactPlan } from "./timing.ts";
+ * import { repeatCompactPlan } from "./scale.ts";
  * const net = paperTestbedTopology();
  * const phases = repeatCompactPlan(compactPlan(paperTestbedPlan(net), net), 3);
- * console.log(phases.map((p) => p.switchIndex.length)); // [12, 6, 12]
+ * deepStrictEqual(phases.map((p) => p.switchIndex.length), [12, 6, 12]);
  * ```
  */
 export function repeatCompactPlan(
@@ -112,9 +117,10 @@ function withExtraHops(net: Topology, extra: number, perHop: number): Topology {
  *
  * @example
  * ```ts
- * import { migrationScaling } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { migrationScaling } from "@vnmig/vnmig/openflow";
  * const rows = migrationScaling({ flowPairCounts: [1, 100], extraControlHops: [], installPerSecond: [] });
- * console.log(rows[1].totalMigrationSeconds > rows[0].totalMigrationSeconds); // true
+ * deepStrictEqual(rows[1].totalMigrationSeconds > rows[0].totalMigrationSeconds, true);
  * ```
  */
 export function migrationScaling(options: ScalingOptions = {}): ScalingRow[] {

@@ -28,80 +28,13 @@ import {
 } from "../_validate.ts";
 import { randomExponential, randomLcg } from "../random.ts";
 import type { FlowMod, MigrationPlan } from "./plan_types.ts";
+import {
+  type InstallTimeDistribution,
+  PAPER_TESTBED_PROFILE,
+} from "./profiles.ts";
+
+export type { InstallTimeDistribution };
 import type { Topology } from "./topology.ts";
-
-/** A switch's rule-installation time: `minSeconds` plus an exponential of mean `meanSeconds - minSeconds`. */
-export interface InstallTimeDistribution {
-  /** Smallest installation time, seconds. */
-  readonly minSeconds: number;
-  /** Mean installation time, seconds (>= minSeconds; equal: constant). */
-  readonly meanSeconds: number;
-}
-
-/**
- * A software switch (Open vSwitch-like): a flow-mod takes tens of
- * microseconds. An assumed order of magnitude, not a measurement.
- *
- * @example
- * ```ts
- * import { migrationTiming, paperTestbedPlan, paperTestbedTopology, SOFTWARE_SWITCH } from "@vnmig/vnmig";
- * const net = paperTestbedTopology();
- * console.log(migrationTiming(paperTestbedPlan(net), net, { install: SOFTWARE_SWITCH }).flowModsSent); // 10
- * ```
- */
-export const SOFTWARE_SWITCH: InstallTimeDistribution = {
-  minSeconds: 0.00002,
-  meanSeconds: 0.00005,
-};
-
-/**
- * A hardware switch: writing a rule into TCAM takes milliseconds and varies
- * widely from rule to rule. An assumed order of magnitude, not a
- * measurement.
- *
- * @example
- * ```ts
- * import { HARDWARE_SWITCH, migrationTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
- * const net = paperTestbedTopology();
- * const t = migrationTiming(paperTestbedPlan(net), net, { installBySwitch: { s3: HARDWARE_SWITCH } });
- * console.log(t.totalMigrationSeconds > 0); // true
- * ```
- */
-export const HARDWARE_SWITCH: InstallTimeDistribution = {
-  minSeconds: 0.001,
-  meanSeconds: 0.004,
-};
-
-/**
- * The paper testbed's calibrated timing parameters (C6: "OpenFlow total
- * migration time is about 5 milliseconds"). The three values were chosen
- * together so that the paper's ordering on {@linkcode paperTestbedTopology}
- * (10 flow-mods, 8 barrier requests, two control hops at most) sends its first and
- * last flow-mod about 5 ms apart; each is also a plausible figure for the
- * 2010 setting:
- * - `controllerPerMessageSeconds` 0.1 ms: a NOX (Python) application
- *   building and sending one OpenFlow message;
- * - `controlHopLatencySeconds` 0.5 ms: one in-band control hop, including a
- *   PC-based OpenFlow 0.8.9 switch forwarding the control packet and the
- *   TCP stacks;
- * - `install` 0.2 ms minimum, 0.3 ms mean: the OpenFlow 0.8.9 reference
- *   software switch applying one flow-mod.
- *
- * @example
- * ```ts
- * import { PAPER_TESTBED_PROFILE } from "@vnmig/vnmig";
- * console.log(PAPER_TESTBED_PROFILE.controllerPerMessageSeconds); // 0.0001
- * ```
- */
-export const PAPER_TESTBED_PROFILE: {
-  readonly controllerPerMessageSeconds: number;
-  readonly controlHopLatencySeconds: number;
-  readonly install: InstallTimeDistribution;
-} = {
-  controllerPerMessageSeconds: 0.0001,
-  controlHopLatencySeconds: 0.0005,
-  install: { minSeconds: 0.0002, meanSeconds: 0.0003 },
-};
 
 /** FlowVisor between the controller and the switches. */
 export interface FlowVisorOptions {
@@ -212,9 +145,10 @@ const COMMAND_CODE = { add: 0, modify: 1, delete: 2 } as const;
  *
  * @example
  * ```ts
- * import { compactPlan, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { compactPlan } from "./timing.ts";
  * const net = paperTestbedTopology();
- * console.log(compactPlan(paperTestbedPlan(net), net)[1].switchIndex); // Int32Array [0, 3]
+ * if ([...compactPlan(paperTestbedPlan(net), net)[1].switchIndex].join() !== "0,3") throw new Error();
  * ```
  */
 export function compactPlan(
@@ -268,10 +202,12 @@ export interface CompactTiming {
  *
  * @example
  * ```ts
- * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { compactPlan, compactTiming } from "./timing.ts";
  * const net = paperTestbedTopology();
  * const t = compactTiming(compactPlan(paperTestbedPlan(net), net), net);
- * console.log(t.effectiveSeconds.length); // 10
+ * deepStrictEqual(t.effectiveSeconds.length, 10);
  * ```
  */
 export function compactTiming(
@@ -412,10 +348,12 @@ export interface CompactSummary {
  *
  * @example
  * ```ts
- * import { compactPlan, compactTiming, paperTestbedPlan, paperTestbedTopology, summarizeCompactTiming } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { compactPlan, compactTiming, summarizeCompactTiming } from "./timing.ts";
  * const net = paperTestbedTopology();
  * const phases = compactPlan(paperTestbedPlan(net), net);
- * console.log(summarizeCompactTiming(phases, compactTiming(phases, net)).flowModsSent); // 10
+ * deepStrictEqual(summarizeCompactTiming(phases, compactTiming(phases, net)).flowModsSent, 10);
  * ```
  */
 export function summarizeCompactTiming(
@@ -453,10 +391,12 @@ export function summarizeCompactTiming(
  *
  * @example
  * ```ts
- * import { migrationTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { migrationTiming, paperTestbedPlan, paperTestbedTopology } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const timing = migrationTiming(paperTestbedPlan(net), net);
- * console.log(timing.flowModsSent, timing.totalMigrationSeconds > 0); // 10 true
+ * deepStrictEqual(timing.flowModsSent, 10);
+ * deepStrictEqual(timing.totalMigrationSeconds > 0, true);
  * ```
  */
 export function migrationTiming(

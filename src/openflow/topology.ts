@@ -138,7 +138,8 @@ const MAX_PORT = 0xfeff;
  *
  * @example
  * ```ts
- * import { topology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { topology } from "@vnmig/vnmig/openflow";
  * const net = topology({
  *   switches: [{ id: "s1", ports: [1, 2] }, { id: "s2", ports: [1, 2] }],
  *   links: [{ a: { switchId: "s1", port: 2 }, b: { switchId: "s2", port: 2 }, latencySeconds: 1e-4, bitsPerSecond: 1e9 }],
@@ -147,7 +148,7 @@ const MAX_PORT = 0xfeff;
  *     { switchId: "s2", hops: 2, latencySeconds: 2e-4 },
  *   ] },
  * });
- * console.log(net.links.length); // 1
+ * deepStrictEqual(net.links.length, 1);
  * ```
  */
 export function topology(options: TopologyOptions): Topology {
@@ -179,7 +180,8 @@ function checkIpv4(name: string, ip: string): void {
  *
  * @example
  * ```ts
- * import { checkTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { checkTopology } from "./topology.ts";
  * checkTopology(paperTestbedTopology()); // no error
  * ```
  */
@@ -316,9 +318,11 @@ export interface TopologyIndex {
  *
  * @example
  * ```ts
- * import { indexTopology, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { indexTopology } from "./topology.ts";
  * const index = indexTopology(paperTestbedTopology());
- * console.log(index.portToward("s1", "s2")); // 2
+ * deepStrictEqual(index.portToward("s1", "s2"), 2);
  * ```
  */
 export function indexTopology(t: Topology): TopologyIndex {
@@ -391,13 +395,14 @@ export interface InBandChannelOptions {
  *
  * @example
  * ```ts
- * import { inBandChannels } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { inBandChannels } from "@vnmig/vnmig/openflow";
  * const channels = inBandChannels(
  *   [{ id: "a", ports: [1] }, { id: "b", ports: [1] }],
  *   [{ a: { switchId: "a", port: 1 }, b: { switchId: "b", port: 1 }, latencySeconds: 0, bitsPerSecond: 1e9 }],
  *   { attachedTo: ["a"], perHopLatencySeconds: 0.001 },
  * );
- * console.log(channels.map((c) => c.hops)); // [1, 2]
+ * deepStrictEqual(channels.map((c) => c.hops), [1, 2]);
  * ```
  */
 export function inBandChannels(

@@ -4,25 +4,34 @@
  * in Jupyter (the Deno kernel shows any object with a `Jupyter.display`
  * method).
  *
+ * Plotting loads lazily: importing this module loads neither Observable
+ * Plot, linkedom nor resvg (a native addon). Plot and linkedom load on the
+ * first figure, resvg on the first PNG; so figure functions return
+ * promises.
+ *
  * @module
  */
 
-import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
-import { Resvg } from "@resvg/resvg-js";
+import type * as PlotModule from "@observablehq/plot";
 import { assertInRange } from "../_validate.ts";
 
 /** The plot options Observable Plot takes (marks, scales, size...). */
-export type PlotOptions = Plot.PlotOptions;
+export type PlotOptions = PlotModule.PlotOptions;
+
+/** The Observable Plot module, as {@linkcode loadPlot} gives it. */
+export type Plot = typeof PlotModule;
 
 /** A rendered figure: SVG text, PNG bytes on demand, and inline display. */
 export interface Figure {
   /** Standalone SVG (with `xmlns`), legends included. */
   readonly svg: string;
   /** Renders the SVG to PNG bytes. */
-  toPng(options?: PngOptions): Uint8Array;
-  /** Writes `<base>.svg` and/or `<base>.png`; returns the paths written. */
-  save(basePath: string, formats?: readonly ("svg" | "png")[]): string[];
+  toPng(options?: PngOptions): Promise<Uint8Array>;
+  /** Writes `<base>.svg` and/or `<base>.png`, each whole (written aside, then renamed); returns the paths written. */
+  save(
+    basePath: string,
+    formats?: readonly ("svg" | "png")[],
+  ): Promise<string[]>;
 }
 
 /** Options of {@linkcode Figure.toPng}. */
@@ -37,46 +46,76 @@ export interface PngOptions {
 export const DEFAULT_FONT_FILE =
   "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
-// One document for all figures; Plot only creates elements in it.
-const { document } = parseHTML("<!doctype html><html><body></body></html>");
+let loaded: Promise<{ plot: Plot; document: Document }> | undefined;
+
+/**
+ * Loads Observable Plot and the document it draws into, once.
+ *
+ * @example
+ * ```ts
+ * import { loadPlot } from "@vnmig/vnmig/plot";
+ * const Plot = await loadPlot();
+ * if (typeof Plot.dot !== "function") throw new Error();
+ * ```
+ */
+export async function loadPlot(): Promise<Plot> {
+  return (await renderer()).plot;
+}
+
+function renderer(): Promise<{ plot: Plot; document: Document }> {
+  loaded ??= (async () => {
+    const [plot, { parseHTML }] = await Promise.all([
+      import("@observablehq/plot"),
+      import("linkedom"),
+    ]);
+    const { document } = parseHTML(
+      "<!doctype html><html><body></body></html>",
+    );
+    patchCanvas(document as unknown as Document);
+    return { plot, document: document as unknown as Document };
+  })();
+  return loaded;
+}
 
 // Plot paints continuous colour legends (ramps) on a <canvas> and embeds it
 // as an image. linkedom has no canvas, so give Plot one whose 1-pixel-high
 // fillRect calls become an SVG image of the same colours.
-const createElement = document.createElement.bind(document);
-document.createElement = ((name: string) => {
-  const element = createElement(name);
-  if (name.toLowerCase() === "canvas") {
-    const rects: string[] = [];
-    let fillStyle = "black";
-    const context = {
-      set fillStyle(value: string) {
-        fillStyle = value;
-      },
-      get fillStyle() {
-        return fillStyle;
-      },
-      fillRect(x: number, y: number, w: number, h: number) {
-        rects.push(
-          `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${fillStyle}"/>`,
-        );
-      },
-    };
-    Object.assign(element, {
-      getContext: () => context,
-      toDataURL: () => {
-        const width = Number(element.getAttribute("width") ?? 256);
-        const height = Number(element.getAttribute("height") ?? 1);
-        const svg =
-          `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" preserveAspectRatio="none">${
-            rects.join("")
-          }</svg>`;
-        return `data:image/svg+xml;base64,${btoa(svg)}`;
-      },
-    });
-  }
-  return element;
-}) as typeof document.createElement;
+function patchCanvas(document: Document): void {
+  const createElement = document.createElement.bind(document);
+  document.createElement = ((name: string) => {
+    const element = createElement(name);
+    if (name.toLowerCase() === "canvas") {
+      const rects: string[] = [];
+      let fillStyle = "black";
+      const context = {
+        set fillStyle(value: string) {
+          fillStyle = value;
+        },
+        get fillStyle() {
+          return fillStyle;
+        },
+        fillRect(x: number, y: number, w: number, h: number) {
+          rects.push(
+            `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${fillStyle}"/>`,
+          );
+        },
+      };
+      Object.assign(element, {
+        getContext: () => context,
+        toDataURL: () => {
+          const width = Number(element.getAttribute("width") ?? 256);
+          const height = Number(element.getAttribute("height") ?? 1);
+          const svg =
+            `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" preserveAspectRatio="none">${
+              rects.join("")
+            }</svg>`;
+          return `data:image/svg+xml;base64,${btoa(svg)}`;
+        },
+      });
+    }
+    return element;
+  }) as typeof document.createElement;
+}
 
 function toSvgText(node: Element): string {
   if (node.tagName.toLowerCase() === "svg") {
@@ -166,21 +205,28 @@ function escapeXml(text: string): string {
 }
 
 /**
- * Renders Observable Plot options to a {@linkcode Figure}. Use
- * `Plot.legend`-free options with `color: { legend: true }` as usual: the
- * legend is drawn into the same SVG.
+ * Renders Observable Plot options to a {@linkcode Figure}: either options
+ * built with your own `import * as Plot from "@observablehq/plot"`, or a
+ * function that receives the Plot module and returns them (so that nothing
+ * loads Plot before the first figure). Use `color: { legend: true }` as
+ * usual: the legend is drawn into the same SVG.
  *
  * @example
  * ```ts
- * import { plotFigure } from "@vnmig/vnmig";
- * import * as Plot from "@observablehq/plot";
- * const figure = plotFigure({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
- * console.log(figure.svg.startsWith("<svg")); // true
+ * import { plotFigure } from "@vnmig/vnmig/plot";
+ * const figure = await plotFigure((Plot) => ({
+ *   marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })],
+ * }));
+ * if (!figure.svg.startsWith("<svg")) throw new Error();
  * ```
  */
-export function plotFigure(options: PlotOptions): Figure {
-  const node = Plot.plot({
-    ...options,
+export async function plotFigure(
+  options: PlotOptions | ((plot: Plot) => PlotOptions),
+): Promise<Figure> {
+  const { plot, document } = await renderer();
+  const resolved = typeof options === "function" ? options(plot) : options;
+  const node = plot.plot({
+    ...resolved,
     document,
   } as PlotOptions) as unknown as Element;
   return makeFigure(toSvgText(node));
@@ -191,29 +237,36 @@ export function plotFigure(options: PlotOptions): Figure {
  *
  * @example
  * ```ts
- * import { makeFigure } from "@vnmig/vnmig";
+ * import { makeFigure } from "@vnmig/vnmig/plot";
  * const f = makeFigure('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>');
- * console.log(f.svg.length > 0); // true
+ * if (f.svg.length === 0) throw new Error();
  * ```
  */
 export function makeFigure(svg: string): Figure {
   const figure: Figure & { [key: symbol]: unknown } = {
     svg,
-    toPng(options: PngOptions = {}): Uint8Array {
+    toPng(options: PngOptions = {}): Promise<Uint8Array> {
       return svgToPng(svg, options);
     },
-    save(
+    async save(
       basePath: string,
       formats: readonly ("svg" | "png")[] = ["svg", "png"],
-    ) {
-      const written: string[] = [];
+    ): Promise<string[]> {
+      // Render everything first, so that a failure writes nothing.
+      const contents: [string, string | Uint8Array][] = [];
       for (const format of formats) {
-        const path = `${basePath}.${format}`;
-        if (format === "svg") Deno.writeTextFileSync(path, svg);
-        else Deno.writeFileSync(path, svgToPng(svg));
-        written.push(path);
+        contents.push([
+          `${basePath}.${format}`,
+          format === "svg" ? svg : await svgToPng(svg),
+        ]);
       }
-      return written;
+      const { rename, writeFile } = await import("node:fs/promises");
+      for (const [path, data] of contents) {
+        const aside = `${path}.partial`;
+        await writeFile(aside, data);
+        await rename(aside, path);
+      }
+      return contents.map(([path]) => path);
     },
   };
   // The Deno Jupyter kernel calls this to show the figure inline.
@@ -226,25 +279,28 @@ export function makeFigure(svg: string): Figure {
  *
  * @example
  * ```ts
- * import { svgToPng } from "@vnmig/vnmig";
- * const png = svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>');
- * console.log(png[1] === 0x50); // "P" of the PNG signature
+ * import { svgToPng } from "@vnmig/vnmig/plot";
+ * const png = await svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>');
+ * if (png[1] !== 0x50) throw new Error('not the "P" of the PNG signature');
  * ```
  */
-export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+export async function svgToPng(
+  svg: string,
+  options: PngOptions = {},
+): Promise<Uint8Array> {
   const scale = options.scale ?? 2;
   assertInRange("scale", scale, 0.1, 16);
   const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
   // Without its font, resvg would silently draw a figure with no text.
-  try {
-    Deno.statSync(fontFile);
-  } catch {
+  const { existsSync } = await import("node:fs");
+  if (!existsSync(fontFile)) {
     throw new RangeError(
       `fontFile must name a readable font file (Debian: apt-get install fonts-dejavu-core); got ${
         JSON.stringify(fontFile)
       }`,
     );
   }
+  const { Resvg } = await import("@resvg/resvg-js");
   const resvg = new Resvg(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: scale },

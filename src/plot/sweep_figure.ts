@@ -6,103 +6,13 @@
  * @module
  */
 
-import * as Plot from "@observablehq/plot";
-import type { Scalar, SweepRow } from "../sweep/sweep.ts";
+import type { SweepRow } from "../sweep/sweep.ts";
+import {
+  summarize,
+  type SummaryColumns,
+  type SummaryRow,
+} from "../stats/summary.ts";
 import { type Figure, plotFigure } from "./figure.ts";
-
-/** One point of a summarised sweep: a group's mean and spread. */
-export interface SummaryRow {
-  /** The x value. */
-  readonly x: number;
-  /** The series label ("" when there is one series). */
-  readonly series: string;
-  /** The facet label ("" when not faceted). */
-  readonly facet: string;
-  /** Mean of y over the group's runs. */
-  readonly mean: number;
-  /** Sample standard deviation (0 for a single run). */
-  readonly sd: number;
-  /** Smallest y. */
-  readonly min: number;
-  /** Largest y. */
-  readonly max: number;
-  /** Runs in the group. */
-  readonly n: number;
-}
-
-/** Which columns of the rows to use. */
-export interface SummaryColumns {
-  /** Column on the x axis (numbers). */
-  x: string;
-  /** Column on the y axis (numbers). */
-  y: string;
-  /** Column whose values make the series. Default none. */
-  series?: string;
-  /** Column whose values make the facets (panels side by side). Default none. */
-  facet?: string;
-}
-
-function numberOf(row: SweepRow, column: string): number {
-  const value = row[column];
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(
-      `column ${JSON.stringify(column)} must hold finite numbers; got ${
-        JSON.stringify(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-const label = (value: Scalar | undefined): string =>
-  value === undefined ? "" : String(value);
-
-/**
- * Groups rows by (facet, series, x) and summarises y: mean, standard
- * deviation, min, max, count.
- *
- * @example
- * ```ts
- * import { summarize } from "@vnmig/vnmig";
- * const s = summarize([{ r: 1, y: 2 }, { r: 1, y: 4 }], { x: "r", y: "y" });
- * console.log(s[0].mean, s[0].n); // 3 2
- * ```
- */
-export function summarize(
-  rows: readonly SweepRow[],
-  columns: SummaryColumns,
-): SummaryRow[] {
-  const groups = new Map<
-    string,
-    { x: number; series: string; facet: string; ys: number[] }
-  >();
-  for (const row of rows) {
-    const x = numberOf(row, columns.x);
-    const series = columns.series ? label(row[columns.series]) : "";
-    const facet = columns.facet ? label(row[columns.facet]) : "";
-    const key = JSON.stringify([facet, series, x]);
-    const group = groups.get(key) ?? { x, series, facet, ys: [] };
-    group.ys.push(numberOf(row, columns.y));
-    groups.set(key, group);
-  }
-  return [...groups.values()].map(({ x, series, facet, ys }) => {
-    const n = ys.length;
-    const mean = ys.reduce((a, b) => a + b, 0) / n;
-    const variance = n > 1
-      ? ys.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)
-      : 0;
-    return {
-      x,
-      series,
-      facet,
-      mean,
-      sd: Math.sqrt(variance),
-      min: Math.min(...ys),
-      max: Math.max(...ys),
-      n,
-    };
-  });
-}
 
 /** Options of {@linkcode sweepFigure}. */
 export interface SweepFigureOptions extends SummaryColumns {
@@ -128,6 +38,31 @@ export interface SweepFigureOptions extends SummaryColumns {
   yTicks?: readonly number[];
   /** y domain, e.g. [0, 1]. Default from the data. */
   yDomain?: [number, number];
+  /** Colour of each series value (e.g. each mechanism's from the registry); others take {@linkcode SERIES_COLORS} in order. Default none. */
+  seriesColors?: Readonly<Record<string, string>>;
+  /** Symbol of each series value (an Observable Plot symbol name); others take Plot's in order. Default none. */
+  seriesSymbols?: Readonly<Record<string, string>>;
+}
+
+const SYMBOLS = [
+  "circle",
+  "square",
+  "triangle",
+  "diamond",
+  "star",
+  "cross",
+  "wye",
+  "times",
+];
+
+// One value per series: the given one, else the next of the defaults.
+function rangeFor(
+  domain: readonly string[],
+  given: Readonly<Record<string, string>> | undefined,
+  defaults: readonly string[],
+): string[] {
+  let next = 0;
+  return domain.map((d) => given?.[d] ?? defaults[next++ % defaults.length]);
 }
 
 /** The colours of the series, in order (Observable's categorical palette). */
@@ -148,16 +83,17 @@ export const SERIES_COLORS: readonly string[] = [
  *
  * @example
  * ```ts
- * import { sweep, sweepFigure } from "@vnmig/vnmig";
+ * import { sweep } from "@vnmig/vnmig/sweep";
+ * import { sweepFigure } from "@vnmig/vnmig/plot";
  * const rows = sweep({ rate: [1, 10, 100], size: [64, 1500] }, ({ rate }) => ({ lost: rate / 2 }));
- * const figure = sweepFigure(rows, { x: "rate", y: "lost", series: "size", xType: "log" });
- * console.log(figure.svg.includes("<svg")); // true
+ * const figure = await sweepFigure(rows, { x: "rate", y: "lost", series: "size", xType: "log" });
+ * if (!figure.svg.includes(">1500</text>")) throw new Error("the legend names each series");
  * ```
  */
 export function sweepFigure(
   rows: readonly SweepRow[],
   options: SweepFigureOptions,
-): Figure {
+): Promise<Figure> {
   const data = summarize(rows, options);
   // Series and facets keep the order in which the rows bring them.
   const firstSeen = (
@@ -165,7 +101,8 @@ export function sweepFigure(
   ) => [...new Set(data.map((d) => d[key]))];
   const facet = options.facet ? { fx: "facet" } : {};
   const stroke = options.series ? "series" : undefined;
-  return plotFigure({
+  const series = firstSeen("series");
+  return plotFigure((Plot) => ({
     title: options.title,
     subtitle: options.subtitle,
     width: options.width ?? 720,
@@ -192,24 +129,15 @@ export function sweepFigure(
     symbol: options.series
       ? {
         legend: true,
-        domain: firstSeen("series"),
-        range: [
-          "circle",
-          "square",
-          "triangle",
-          "diamond",
-          "star",
-          "cross",
-          "wye",
-          "times",
-        ],
+        domain: series,
+        range: rangeFor(series, options.seriesSymbols, SYMBOLS),
       }
       : undefined,
     color: options.series
       ? {
         label: options.seriesLabel ?? options.series,
-        domain: firstSeen("series"),
-        range: [...SERIES_COLORS],
+        domain: series,
+        range: rangeFor(series, options.seriesColors, SERIES_COLORS),
       }
       : undefined,
     marks: [
@@ -240,5 +168,5 @@ export function sweepFigure(
         ...facet,
       }),
     ],
-  });
+  }));
 }

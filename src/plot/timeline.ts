@@ -7,7 +7,6 @@
  * @module
  */
 
-import * as Plot from "@observablehq/plot";
 import type { PacketRecords } from "../traffic/simulate.ts";
 import { type Figure, plotFigure } from "./figure.ts";
 
@@ -96,17 +95,17 @@ const FATE_RANGE = ["#4c78a8", "#f58518", "#e45756", "#9d755d"];
  *   [pathElement({ changes: outage(0.8, 1.3) })],
  *   { recordPackets: true },
  * );
- * const figure = timelineFigure(packets!, { intervals: [{ fromSeconds: 0.8, toSeconds: 1.3, label: "down" }] });
- * console.log(figure.svg.includes("<svg")); // true
+ * const figure = await timelineFigure(packets!, { intervals: [{ fromSeconds: 0.8, toSeconds: 1.3, label: "down" }] });
+ * if (!figure.svg.includes(">lost</text>")) throw new Error("the legend names the lost packets");
  * ```
  */
 export function timelineFigure(
   records: PacketRecords,
   options: TimelineFigureOptions = {},
-): Figure {
+): Promise<Figure> {
   const rows = timelineRows(records);
   const intervals = options.intervals ?? [];
-  return plotFigure({
+  return plotFigure((Plot) => ({
     title: options.title ?? "Packet timeline",
     width: options.width ?? 720,
     height: options.height ?? 360,
@@ -134,5 +133,5 @@ export function timelineFigure(
         r: 1.5,
       }),
     ],
-  });
+  }));
 }

@@ -7,9 +7,16 @@
  * @module
  */
 
+import { MECHANISMS } from "../mechanisms/mod.ts";
 import type { Figure } from "../plot/figure.ts";
 import { sweepFigure } from "../plot/sweep_figure.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
+
+/** Each mechanism's colour and symbol, by label, as every figure shows it. */
+export const MECHANISM_COLORS: Readonly<Record<string, string>> = Object
+  .fromEntries(MECHANISMS.map((m) => [m.label, m.color]));
+const MECHANISM_SYMBOLS: Readonly<Record<string, string>> = Object
+  .fromEntries(MECHANISMS.map((m) => [m.label, m.symbol]));
 
 /** A reproduced figure: a file name (without extension) and the figure. */
 export interface NamedFigure {
@@ -33,16 +40,21 @@ function withSizeLabel(rows: readonly SweepRow[]): SweepRow[] {
  *
  * @example
  * ```ts
- * import { paperExperiment, paperFigures } from "@vnmig/vnmig";
+ * import { paperExperiment, paperFigures } from "@vnmig/vnmig/reproduce";
  * const rows = paperExperiment({ repetitions: 1, packetRatesPerSecond: [1000, 2000] });
- * console.log(paperFigures(rows).map((f) => f.name)); // ["fig5_downtime", "fig6_lost_packets", "fig7_total_migration_time"]
+ * const names = (await paperFigures(rows)).map((f) => f.name);
+ * if (names.join() !== "fig5_downtime,fig6_lost_packets,fig7_total_migration_time") throw new Error();
  * ```
  */
-export function paperFigures(rows: readonly SweepRow[]): NamedFigure[] {
+export async function paperFigures(
+  rows: readonly SweepRow[],
+): Promise<NamedFigure[]> {
   const data = withSizeLabel(rows);
   const common = {
     x: "packetsPerSecond",
-    series: "mechanism",
+    series: "label",
+    seriesColors: MECHANISM_COLORS,
+    seriesSymbols: MECHANISM_SYMBOLS,
     facet: "packetSize",
     xLabel: "data packet rate (packets/s)",
     seriesLabel: "mechanism",
@@ -54,7 +66,7 @@ export function paperFigures(rows: readonly SweepRow[]): NamedFigure[] {
       name: "fig5_downtime",
       caption:
         "Migration downtime as a function of the data packet rate (paper Fig. 5)",
-      figure: sweepFigure(data, {
+      figure: await sweepFigure(data, {
         ...common,
         y: "downtimeSeconds",
         yLabel: "downtime (s)",
@@ -66,9 +78,9 @@ export function paperFigures(rows: readonly SweepRow[]): NamedFigure[] {
       name: "fig6_lost_packets",
       caption:
         "Data packets lost during the migration as a function of the data packet rate (paper Fig. 6)",
-      figure: sweepFigure(data, {
+      figure: await sweepFigure(data, {
         ...common,
-        y: "lostPackets",
+        y: "data.lostPackets",
         yLabel: "lost data packets",
         title: "Fig. 6: lost data packets vs data packet rate",
         subtitle: "plane separation and OpenFlow lose none (lines at 0)",
@@ -78,7 +90,7 @@ export function paperFigures(rows: readonly SweepRow[]): NamedFigure[] {
       name: "fig7_total_migration_time",
       caption:
         "Total migration time as a function of the data packet rate (paper Fig. 7), log scale",
-      figure: sweepFigure(data, {
+      figure: await sweepFigure(data, {
         ...common,
         y: "totalMigrationSeconds",
         yLabel: "total migration time (s, log scale)",

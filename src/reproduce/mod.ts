@@ -1,31 +1,32 @@
 /**
  * The papers' experiments, their figures and the claims report.
  *
+ * @example
+ * ```ts
+ * import { evaluateClaims, openflowScalingStudy, paperExperiment } from "@vnmig/vnmig/reproduce";
+ * const rows = paperExperiment({ repetitions: 1, packetRatesPerSecond: [1000, 5000, 9000] });
+ * const scaling = await openflowScalingStudy(0);
+ * const claims = evaluateClaims({ rows, ...scaling.claimInputs });
+ * if (claims.length !== 9) throw new Error();
+ * ```
+ *
  * @module
  */
 
 export {
-  type Mechanism,
-  MECHANISMS,
+  PAPER_EXPERIMENT,
   paperExperiment,
+  type PaperExperimentGrid,
   type PaperExperimentOptions,
   paperRun,
   type PaperRunOptions,
-  type PaperRunResult,
 } from "./paper.ts";
-export {
-  DEFAULT_JITTER,
-  type JitteredTestbed,
-  type JitterOptions,
-  jitterTestbed,
-} from "./jitter.ts";
 export {
   type ClaimInputs,
   type ClaimResult,
   evaluateClaims,
-  linearFit,
 } from "./claims.ts";
-export { type NamedFigure, paperFigures } from "./figures.ts";
+export { MECHANISM_COLORS, type NamedFigure, paperFigures } from "./figures.ts";
 export { claimsTable, type ReportContext, reportMarkdown } from "./report.ts";
 export {
   type OpenflowScaling,

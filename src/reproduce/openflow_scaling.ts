@@ -28,12 +28,14 @@ export interface OpenflowScaling {
  *
  * @example
  * ```ts
- * import { openflowScalingStudy } from "@vnmig/vnmig";
- * const study = openflowScalingStudy(0);
- * console.log(study.figures.length); // 2
+ * import { openflowScalingStudy } from "@vnmig/vnmig/reproduce";
+ * const study = await openflowScalingStudy(0);
+ * if (study.figures.length !== 2) throw new Error();
  * ```
  */
-export function openflowScalingStudy(seed: number = 0): OpenflowScaling {
+export async function openflowScalingStudy(
+  seed: number = 0,
+): Promise<OpenflowScaling> {
   const scaling: ScalingRow[] = migrationScaling({ timing: { seed } });
   const rows = scaling.map((r) => flattenRow(r));
   const byFlows = rows.filter((r) => r.factor === "flows");
@@ -45,7 +47,7 @@ export function openflowScalingStudy(seed: number = 0): OpenflowScaling {
         name: "openflow_scaling_flows",
         caption:
           "OpenFlow total migration time vs number of migrated flows (claim C6)",
-        figure: sweepFigure(byFlows, {
+        figure: await sweepFigure(byFlows, {
           x: "flows",
           y: "totalMigrationSeconds",
           xType: "log",
@@ -61,7 +63,7 @@ export function openflowScalingStudy(seed: number = 0): OpenflowScaling {
         name: "openflow_scaling_distance",
         caption:
           "OpenFlow total migration time vs controller distance (claim C6)",
-        figure: sweepFigure(byDistance, {
+        figure: await sweepFigure(byDistance, {
           x: "maxControlHops",
           y: "totalMigrationSeconds",
           xLabel: "control hops to the farthest switch",

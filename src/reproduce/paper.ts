@@ -1,9 +1,9 @@
 /**
- * The papers' experiments on the "paper testbed" profile: a UDP CBR stream
+ * The papers' experiments on the "paper testbed" profiles: a UDP CBR stream
  * from client to server at a sweep of data packet rates, 64- and 1500-byte
- * packets, a virtual router (or the flows) migrated mid-stream, repeated with
- * seeded run-to-run variation; for Xen standard, Xen with plane separation
- * and OpenFlow. One tidy row per run: the data behind Figs. 5, 6 and 7.
+ * packets, a virtual router (or the flows) migrated mid-stream, repeated
+ * with seeded runs; for every mechanism of the registry. One tidy row per
+ * run: the data behind Figs. 5, 6 and 7.
  *
  * @module
  */
@@ -11,167 +11,152 @@
 import {
   assertAtLeast,
   assertInteger,
-  assertOneOf,
+  assertKnownKeys,
   assertPositive,
 } from "../_validate.ts";
-import { deriveSeed } from "../random.ts";
+import { mechanismById, MECHANISMS } from "../mechanisms/mod.ts";
+import type { MigrationOutcome } from "../migration/outcome.ts";
+import { outcomeRow } from "../migration/row.ts";
 import { sweep, type SweepRow } from "../sweep/sweep.ts";
-import { PAPER_TESTBED } from "../xen/paper_profile.ts";
-import { PAPER_PLANE_SEPARATION } from "../xen/plane_separation_profile.ts";
-import { planeSeparationMigration } from "../xen/plane_separation.ts";
-import { xenStandardMigration } from "../xen/standard.ts";
-import { openflowPaperRun } from "./openflow_run.ts";
-import { type JitterOptions, jitterTestbed } from "./jitter.ts";
 
-/** The three mechanisms, as the figures label them. */
-export type Mechanism = "Xen standard" | "Xen plane separation" | "OpenFlow";
-
-/** The mechanisms, in the figures' order. */
-export const MECHANISMS: readonly Mechanism[] = [
-  "Xen standard",
-  "Xen plane separation",
-  "OpenFlow",
-];
-
-/** What one migration run measured. */
-export interface PaperRunResult {
-  /** Downtime: the VM paused (Xen), or data packets not forwarded (OpenFlow), s. */
-  readonly downtimeSeconds: number;
-  /** Data packets lost. */
-  readonly lostPackets: number;
-  /** Data packets sent by the client. */
-  readonly sentPackets: number;
-  /** Trigger to the first data packet through the destination (Xen), or first to last flow-mod sent (OpenFlow), s. */
-  readonly totalMigrationSeconds: number;
-  /** Control packets lost (plane separation; 0 where no control packet is at risk). */
-  readonly controlLostPackets: number;
-  /** Control packets delayed by the migration (plane separation). */
-  readonly controlDelayedPackets: number;
+/** The grid of the papers' experiments. */
+export interface PaperExperimentGrid {
+  /** Data packet rates, packets/s. */
+  readonly packetRatesPerSecond: readonly number[];
+  /** Data packet sizes, bytes. */
+  readonly packetSizesBytes: readonly number[];
+  /** Runs per (mechanism, size, rate). */
+  readonly repetitions: number;
 }
+
+/**
+ * The papers' grid. Their axes' values are not given: a software router of
+ * 2010 forwards up to about ten thousand packets per second, and the two
+ * sizes are the minimum Ethernet payload and the common MTU, as the text
+ * says.
+ *
+ * @example
+ * ```ts
+ * import { PAPER_EXPERIMENT } from "@vnmig/vnmig/reproduce";
+ * if (PAPER_EXPERIMENT.packetSizesBytes.join() !== "64,1500") throw new Error();
+ * ```
+ */
+export const PAPER_EXPERIMENT: PaperExperimentGrid = Object.freeze({
+  packetRatesPerSecond: Object.freeze([
+    500,
+    1000,
+    2000,
+    3000,
+    4000,
+    5000,
+    6000,
+    7000,
+    8000,
+    9000,
+    10000,
+  ]),
+  packetSizesBytes: Object.freeze([64, 1500]),
+  repetitions: 5,
+});
 
 /** Options of {@linkcode paperRun}. */
 export interface PaperRunOptions {
   /** Data packet size, bytes. Default 64. */
   packetSizeBytes?: number;
-  /** Seed of this run's variation. Default 0. */
+  /** Seed of this run's variation. Default none (nominal values). */
   seed?: number;
-  /** Spread of the run-to-run variation (0 for none). Default {@linkcode DEFAULT_JITTER}. */
-  jitter?: JitterOptions;
 }
 
 /**
- * One migration of the paper testbed with one mechanism at one rate.
+ * One migration of the paper testbed with one mechanism (a registry id) at
+ * one rate.
  *
  * @example
  * ```ts
- * import { paperRun } from "@vnmig/vnmig";
- * const r = paperRun("Xen plane separation", 5000, { seed: 1 });
- * console.log(r.lostPackets, r.controlLostPackets); // 0 0
+ * import { paperRun } from "@vnmig/vnmig/reproduce";
+ * const r = paperRun("plane-separation", 5000, { seed: 1 });
+ * if (r.data.lostPackets !== 0 || r.control.lostPackets !== 0) throw new Error();
  * ```
  */
 export function paperRun(
-  mechanism: Mechanism,
+  mechanism: string,
   packetsPerSecond: number,
   options: PaperRunOptions = {},
-): PaperRunResult {
-  assertOneOf("mechanism", mechanism, MECHANISMS);
-  const packetSizeBytes = options.packetSizeBytes ?? 64;
-  const seed = options.seed ?? 0;
-  const testbed = jitterTestbed(
-    PAPER_TESTBED,
-    PAPER_PLANE_SEPARATION,
-    seed,
-    options.jitter,
-  );
-  if (mechanism === "Xen standard") {
-    const r = xenStandardMigration({
-      profile: testbed.xen,
-      packetsPerSecond,
-      packetSizeBytes,
-    });
-    return {
-      downtimeSeconds: r.downtimeSeconds,
-      lostPackets: r.lostPackets,
-      sentPackets: r.sentPackets,
-      totalMigrationSeconds: r.totalMigrationSeconds,
-      controlLostPackets: 0,
-      controlDelayedPackets: 0,
-    };
-  }
-  if (mechanism === "Xen plane separation") {
-    const r = planeSeparationMigration({
-      profile: testbed.xen,
-      steps: testbed.planeSeparation,
-      packetsPerSecond,
-      packetSizeBytes,
-    });
-    return {
-      downtimeSeconds: r.downtimeSeconds,
-      lostPackets: r.data.lostPackets,
-      sentPackets: r.data.counts.sentPackets,
-      totalMigrationSeconds: r.totalMigrationSeconds,
-      controlLostPackets: r.control.lostPackets,
-      controlDelayedPackets: r.control.delayedPackets,
-    };
-  }
-  return openflowPaperRun(
+): MigrationOutcome {
+  assertKnownKeys("options", options, ["packetSizeBytes", "seed"]);
+  return mechanismById(mechanism).migrate({
     packetsPerSecond,
-    packetSizeBytes,
-    deriveSeed(seed, 1),
-  );
+    packetSizeBytes: options.packetSizeBytes ?? 64,
+    seed: options.seed,
+  });
 }
 
 /** Options of {@linkcode paperExperiment}. */
 export interface PaperExperimentOptions {
-  /** Runs per (mechanism, size, rate). Default 5. */
+  /** Runs per (mechanism, size, rate). Default {@linkcode PAPER_EXPERIMENT}'s. */
   repetitions?: number;
   /** Base seed. Default 0. */
   seed?: number;
-  /** Data packet rates, packets/s. Default the profile's. */
+  /** Data packet rates, packets/s. Default {@linkcode PAPER_EXPERIMENT}'s. */
   packetRatesPerSecond?: readonly number[];
-  /** Packet sizes, bytes. Default the profile's (64 and 1500). */
+  /** Packet sizes, bytes. Default {@linkcode PAPER_EXPERIMENT}'s (64 and 1500). */
   packetSizesBytes?: readonly number[];
-  /** Spread of the run-to-run variation. Default {@linkcode DEFAULT_JITTER}. */
-  jitter?: JitterOptions;
+  /** Mechanism ids. Default every mechanism of the registry. */
+  mechanisms?: readonly string[];
   /** Progress callback (runs done, runs in all). */
   onProgress?: (done: number, total: number) => void;
 }
 
+const EXPERIMENT_KEYS: readonly (keyof PaperExperimentOptions)[] = [
+  "repetitions",
+  "seed",
+  "packetRatesPerSecond",
+  "packetSizesBytes",
+  "mechanisms",
+  "onProgress",
+];
+
 /**
- * Every run of the papers' experiments as tidy rows: mechanism,
- * packetSizeBytes, packetsPerSecond, repetition, seed, then the
- * {@linkcode PaperRunResult} fields.
+ * Every run of the papers' experiments as tidy rows: mechanism (its id),
+ * label, packetSizeBytes, packetsPerSecond, repetition, seed, then the
+ * outcome's contract fields ({@linkcode outcomeRow}).
  *
  * @example
  * ```ts
- * import { paperExperiment } from "@vnmig/vnmig";
+ * import { paperExperiment } from "@vnmig/vnmig/reproduce";
  * const rows = paperExperiment({ repetitions: 1, packetRatesPerSecond: [1000] });
- * console.log(rows.length); // 6
+ * if (rows.length !== 6) throw new Error("3 mechanisms x 2 sizes x 1 rate");
  * ```
  */
 export function paperExperiment(
   options: PaperExperimentOptions = {},
 ): SweepRow[] {
+  assertKnownKeys("options", options, EXPERIMENT_KEYS);
   const rates = options.packetRatesPerSecond ??
-    PAPER_TESTBED.packetRatesPerSecond;
-  const sizes = options.packetSizesBytes ?? PAPER_TESTBED.packetSizesBytes;
+    PAPER_EXPERIMENT.packetRatesPerSecond;
+  const sizes = options.packetSizesBytes ?? PAPER_EXPERIMENT.packetSizesBytes;
+  const ids = options.mechanisms ?? MECHANISMS.map((m) => m.id);
   rates.forEach((r, i) => assertPositive(`packetRatesPerSecond[${i}]`, r));
   sizes.forEach((s, i) => assertAtLeast(`packetSizesBytes[${i}]`, s, 1));
-  assertInteger("repetitions", options.repetitions ?? 5, 1);
+  ids.forEach((id) => mechanismById(id));
+  const repetitions = options.repetitions ?? PAPER_EXPERIMENT.repetitions;
+  assertInteger("repetitions", repetitions, 1);
   return sweep(
     {
-      mechanism: [...MECHANISMS],
+      mechanism: [...ids],
       packetSizeBytes: [...sizes],
       packetsPerSecond: [...rates],
     },
-    ({ mechanism, packetSizeBytes, packetsPerSecond, seed }) =>
-      paperRun(mechanism as Mechanism, packetsPerSecond, {
+    ({ mechanism, packetSizeBytes, packetsPerSecond, seed }) => {
+      const outcome = paperRun(mechanism, packetsPerSecond, {
         packetSizeBytes,
         seed,
-        jitter: options.jitter,
-      }),
+      });
+      const { mechanism: _id, ...fields } = outcomeRow(outcome);
+      return { label: mechanismById(mechanism).label, ...fields };
+    },
     {
-      repetitions: options.repetitions ?? 5,
+      repetitions,
       seed: options.seed ?? 0,
       onProgress: options.onProgress,
     },

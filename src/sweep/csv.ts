@@ -12,8 +12,9 @@ import type { SweepRow } from "./sweep.ts";
  *
  * @example
  * ```ts
- * import { toCsv } from "@vnmig/vnmig";
- * console.log(toCsv([{ rate: 10, lost: 5 }])); // "rate,lost\n10,5"
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { toCsv } from "@vnmig/vnmig/sweep";
+ * deepStrictEqual(toCsv([{ rate: 10, lost: 5 }]), "rate,lost\n10,5");
  * ```
  */
 export function toCsv(rows: readonly SweepRow[]): string {
@@ -37,8 +38,9 @@ export function toCsv(rows: readonly SweepRow[]): string {
  *
  * @example
  * ```ts
- * import { parseCsv } from "@vnmig/vnmig";
- * console.log(parseCsv("rate,lost,ok\n10,5,true")); // [{ rate: 10, lost: 5, ok: true }]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseCsv } from "@vnmig/vnmig/sweep";
+ * deepStrictEqual(parseCsv("rate,lost,ok\n10,5,true"), [{ rate: 10, lost: 5, ok: true }]);
  * ```
  */
 export function parseCsv(text: string): SweepRow[] {

@@ -23,8 +23,9 @@ export type ProgressCallback = (done: number, total: number) => void;
  *
  * @example
  * ```ts
- * import { progressBar } from "@vnmig/vnmig";
- * console.log(progressBar(5, 10, 10)); // "[#####.....]  50% 5/10"
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { progressBar } from "@vnmig/vnmig/sweep";
+ * deepStrictEqual(progressBar(5, 10, 10), "[#####.....]  50% 5/10");
  * ```
  */
 export function progressBar(done: number, total: number, width = 30): string {
@@ -42,7 +43,7 @@ export function progressBar(done: number, total: number, width = 30): string {
  *
  * @example
  * ```ts
- * import { stderrProgress, sweep } from "@vnmig/vnmig";
+ * import { stderrProgress, sweep } from "@vnmig/vnmig/sweep";
  * sweep({ x: [1, 2, 3] }, ({ x }) => ({ y: x * x }), { onProgress: stderrProgress("squares") });
  * ```
  */
@@ -84,11 +85,12 @@ let displayCounter = 0;
  *
  * @example
  * ```ts
- * import { notebookProgress, sweepAsync } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { notebookProgress, sweepAsync } from "@vnmig/vnmig/sweep";
  * const rows = await sweepAsync({ x: [1, 2] }, ({ x }) => ({ y: 2 * x }), {
  *   onProgress: notebookProgress("doubling"),
  * });
- * console.log(rows.length); // 2
+ * deepStrictEqual(rows.length, 2);
  * ```
  */
 export function notebookProgress(
@@ -126,9 +128,10 @@ export interface SweepAsyncOptions extends SweepOptions {
  *
  * @example
  * ```ts
- * import { sweepAsync } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { sweepAsync } from "@vnmig/vnmig/sweep";
  * const rows = await sweepAsync({ a: [1, 2, 3] }, ({ a }) => ({ b: a + 1 }));
- * console.log(rows.map((r) => r.b)); // [2, 3, 4]
+ * deepStrictEqual(rows.map((r) => r.b), [2, 3, 4]);
  * ```
  */
 export async function sweepAsync<P extends Record<string, Scalar>>(

@@ -43,8 +43,9 @@ export interface SweepOptions {
  *
  * @example
  * ```ts
- * import { gridPoints } from "@vnmig/vnmig";
- * console.log(gridPoints({ a: [1, 2], b: ["x", "y"] }).length); // 4
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { gridPoints } from "@vnmig/vnmig/sweep";
+ * deepStrictEqual(gridPoints({ a: [1, 2], b: ["x", "y"] }).length, 4);
  * ```
  */
 export function gridPoints<P extends Record<string, Scalar>>(
@@ -73,8 +74,9 @@ export function gridPoints<P extends Record<string, Scalar>>(
  *
  * @example
  * ```ts
- * import { flattenRow } from "@vnmig/vnmig";
- * console.log(flattenRow({ a: 1, b: { c: "x" }, d: [1, 2] })); // { a: 1, "b.c": "x" }
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { flattenRow } from "@vnmig/vnmig/sweep";
+ * deepStrictEqual(flattenRow({ a: 1, b: { c: "x" }, d: [1, 2] }), { a: 1, "b.c": "x" });
  * ```
  */
 export function flattenRow(value: object, prefix = ""): SweepRow {
@@ -105,13 +107,15 @@ export function flattenRow(value: object, prefix = ""): SweepRow {
  *
  * @example
  * ```ts
- * import { sweep } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { sweep } from "@vnmig/vnmig/sweep";
  * const rows = sweep(
  *   { packetsPerSecond: [100, 1000], downSeconds: [0.5] },
  *   ({ packetsPerSecond, downSeconds }) => ({ lostPackets: packetsPerSecond * downSeconds }),
  *   { repetitions: 2 },
  * );
- * console.log(rows.length, rows[3].lostPackets); // 4 500
+ * deepStrictEqual(rows.length, 4);
+ * deepStrictEqual(rows[3].lostPackets, 500);
  * ```
  */
 export function sweep<P extends Record<string, Scalar>>(

@@ -43,7 +43,7 @@ export {
   type XenTestbedProfile,
 } from "./paper_profile.ts";
 export {
-  type PhaseInterval,
+  XEN_STANDARD,
   xenStandardMigration,
   type XenStandardOptions,
   type XenStandardResult,
@@ -72,30 +72,6 @@ export {
   type SurvivalVerdict,
 } from "./control_plane.ts";
 export {
-  type Encapsulation,
-  ENCAPSULATION_SPECS,
-  ENCAPSULATIONS,
-  type EncapsulationSpec,
-  fragmentSizes,
-  IPV4_HEADER_BYTES,
-  tunnelLink,
-  type TunnelOptions,
-  type TunnelPacketFate,
-  tunnelPathElement,
-  type TunnelResult,
-} from "./tunnel.ts";
-export {
-  type PhysicalTopology,
-  type PlacementCandidate,
-  placementCandidates,
-  type PlacementOptions,
-  type PlacementRequest,
-  type PlacementResult,
-  type RejectedNode,
-  type TunnelPath,
-  type VirtualNetwork,
-} from "./placement.ts";
-export {
   PAPER_PLANE_SEPARATION,
   type PlaneSeparationProfile,
 } from "./plane_separation_profile.ts";
@@ -108,5 +84,5 @@ export {
   type PlaneSeparationOptions,
   type PlaneSeparationResult,
   type PlaneSeparationTimes,
-  type StepEvent,
+  PLANE_SEPARATION,
 } from "./plane_separation.ts";

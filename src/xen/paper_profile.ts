@@ -44,10 +44,6 @@ export interface XenTestbedProfile {
   readonly vmForwardingLatencySeconds: number;
   /** Packets the VM's RX ring holds. */
   readonly rxRingPackets: number;
-  /** Data packet rates of the reproduced figures, packets/s. */
-  readonly packetRatesPerSecond: readonly number[];
-  /** Data packet sizes of the reproduced figures, bytes. */
-  readonly packetSizesBytes: readonly number[];
 }
 
 /**
@@ -55,8 +51,9 @@ export interface XenTestbedProfile {
  *
  * @example
  * ```ts
- * import { PAPER_TESTBED } from "@vnmig/vnmig";
- * console.log(PAPER_TESTBED.linkBitsPerSecond); // 100000000
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_TESTBED } from "@vnmig/vnmig/xen";
+ * deepStrictEqual(PAPER_TESTBED.linkBitsPerSecond, 100000000);
  * ```
  */
 export const PAPER_TESTBED: XenTestbedProfile = Object.freeze({
@@ -100,23 +97,6 @@ export const PAPER_TESTBED: XenTestbedProfile = Object.freeze({
   vmForwardingLatencySeconds: 0.0002,
   // Xen netfront RX ring size.
   rxRingPackets: 256,
-  // The papers' axes are not given; a software router of 2010 forwards
-  // up to about ten thousand packets per second.
-  packetRatesPerSecond: Object.freeze([
-    500,
-    1000,
-    2000,
-    3000,
-    4000,
-    5000,
-    6000,
-    7000,
-    8000,
-    9000,
-    10000,
-  ]),
-  // The papers' two sizes: minimum Ethernet payload and the common MTU.
-  packetSizesBytes: Object.freeze([64, 1500]),
 });
 
 /**
@@ -125,8 +105,9 @@ export const PAPER_TESTBED: XenTestbedProfile = Object.freeze({
  *
  * @example
  * ```ts
- * import { PAPER_TESTBED, profileDirtyModel } from "@vnmig/vnmig";
- * console.log(profileDirtyModel(PAPER_TESTBED, 0).forwardedPacketsPerSecond); // 0
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_TESTBED, profileDirtyModel } from "@vnmig/vnmig/xen";
+ * deepStrictEqual(profileDirtyModel(PAPER_TESTBED, 0).forwardedPacketsPerSecond, 0);
  * ```
  */
 export function profileDirtyModel(
@@ -151,11 +132,13 @@ export function profileDirtyModel(
  * @param overrides Pre-copy options that take precedence. Default none.
  * @example
  * ```ts
- * import { PAPER_TESTBED, precopyMigration, profilePrecopyOptions } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_TESTBED, precopyMigration, profilePrecopyOptions } from "@vnmig/vnmig/xen";
  * const r = precopyMigration(profilePrecopyOptions(PAPER_TESTBED, 1000));
- * console.log(r.downtimeSeconds > 0); // true
+ * deepStrictEqual(r.downtimeSeconds > 0, true);
  * const limited = profilePrecopyOptions(PAPER_TESTBED, 1000, { dirty: { hotPages: 0 } });
- * console.log(limited.dirty?.hotPages, limited.dirty?.bufferPoolPages); // 0 609
+ * deepStrictEqual(limited.dirty?.hotPages, 0);
+ * deepStrictEqual(limited.dirty?.bufferPoolPages, 609);
  * ```
  */
 export function profilePrecopyOptions(

@@ -33,8 +33,21 @@ import {
   assertAtLeast,
   assertCapacity,
   assertInteger,
+  assertKnownKeys,
   assertOneOf,
 } from "../_validate.ts";
+import {
+  type Mechanism,
+  type MigrationScenario,
+  triggerPhaseSeconds,
+} from "../migration/mechanism.ts";
+import {
+  type MigrationOutcome,
+  type PacketOutcome,
+  type Phase,
+  sortPhases,
+} from "../migration/outcome.ts";
+import { packetOutcomeOfFates } from "../migration/packets.ts";
 import { countFates } from "../traffic/count.ts";
 import type { FateCounts } from "../traffic/fates.ts";
 import {
@@ -61,18 +74,12 @@ import {
   PAPER_PLANE_SEPARATION,
   type PlaneSeparationProfile,
 } from "./plane_separation_profile.ts";
-import { firstPacketAtOrAfter, type PhaseInterval } from "./standard.ts";
+import { firstPacketAtOrAfter } from "./standard.ts";
 import {
   precopyMigration,
   type PrecopyOptions,
   type PrecopyResult,
 } from "./precopy.ts";
-
-/** One step of a migration on its timeline (for a Gantt plot). */
-export interface StepEvent extends PhaseInterval {
-  /** Which plane or element the step concerns. */
-  readonly lane: "VM" | "source Domain 0" | "destination Domain 0" | "network";
-}
 
 /** When the ARP reply is sent. */
 export type ArpTiming = "after-sync" | "after-binding";
@@ -81,7 +88,7 @@ export type ArpTiming = "after-sync" | "after-binding";
 export type OldPathRemoval = "after-arp" | "after-resume";
 
 /** Options of {@linkcode planeSeparationMigration}. */
-export interface PlaneSeparationOptions {
+export interface PlaneSeparationOptions extends MigrationScenario {
   /** Data packets per second through the router. Default 1000. */
   packetsPerSecond?: number;
   /** Data packet size, bytes. Default 64. */
@@ -100,7 +107,22 @@ export interface PlaneSeparationOptions {
   bfd?: BfdOptions;
   /** The data stream runs from 0 to this, s. Default: 1 s after the last step. */
   dataEndSeconds?: number;
+  /** Seed of the run's variation: the data stream starts at a uniform phase within one packet interval after the trigger ({@linkcode triggerPhaseSeconds}). Default none (the first packet at the trigger). */
+  seed?: number;
 }
+
+const OPTION_KEYS: readonly (keyof PlaneSeparationOptions)[] = [
+  "packetsPerSecond",
+  "packetSizeBytes",
+  "profile",
+  "steps",
+  "precopy",
+  "arpTiming",
+  "oldPathRemoval",
+  "bfd",
+  "dataEndSeconds",
+  "seed",
+];
 
 /** The times at which each step ends, seconds after the trigger. */
 export interface PlaneSeparationTimes {
@@ -152,22 +174,21 @@ export interface DataPlaneOutcome {
   readonly outageSeconds: number;
 }
 
-/** Result of {@linkcode planeSeparationMigration}. */
-export interface PlaneSeparationResult {
+/**
+ * Result of {@linkcode planeSeparationMigration}: the shared
+ * {@linkcode MigrationOutcome} (data packets through the Domain 0 data
+ * planes, control packets to the VM; `downtimeSeconds` is the control
+ * plane's), with each plane's detail beside it.
+ */
+export interface PlaneSeparationResult extends MigrationOutcome {
   /** The VM's pre-copy migration. */
   readonly precopy: PrecopyResult;
   /** When each step ends. */
   readonly times: PlaneSeparationTimes;
-  /** Every step, for a Gantt plot, in start order. */
-  readonly timeline: readonly StepEvent[];
-  /** The control plane's downtime (VM paused to running), s. */
-  readonly downtimeSeconds: number;
-  /** Trigger to the first data packet forwarded by the destination Domain 0, s. */
-  readonly totalMigrationSeconds: number;
-  /** Data-plane loss. */
-  readonly data: DataPlaneOutcome;
-  /** Control packets: delivered, delayed, lost. */
-  readonly control: ControlTrafficResult;
+  /** Data-plane detail: the stream, the composite element, where packets were lost. */
+  readonly dataPlane: DataPlaneOutcome;
+  /** Control-plane detail: per flow, buffer peaks, delays, records. */
+  readonly controlPlane: ControlTrafficResult;
   /** Whether OSPF, BGP, RIP and BFD adjacencies survive. */
   readonly survival: readonly AdjacencySurvival[];
 }
@@ -235,14 +256,15 @@ function compositeChanges(
  * ```ts
  * import { planeSeparationMigration } from "@vnmig/vnmig";
  * const r = planeSeparationMigration({ packetsPerSecond: 5000 });
- * console.log(r.data.lostPackets, r.control.lostPackets); // 0 0
+ * if (r.data.lostPackets !== 0 || r.control.lostPackets !== 0) throw new Error();
  * const early = planeSeparationMigration({ packetsPerSecond: 5000, arpTiming: "after-binding" });
- * console.log(early.data.lostPackets > 0); // true
+ * if (!(early.data.lostPackets > 0)) throw new Error("links moved too early lose packets");
  * ```
  */
 export function planeSeparationMigration(
   options: PlaneSeparationOptions = {},
 ): PlaneSeparationResult {
+  assertKnownKeys("options", options, OPTION_KEYS);
   const packetsPerSecond = options.packetsPerSecond ?? 1000;
   const packetSizeBytes = options.packetSizeBytes ?? 64;
   const profile = options.profile ?? PAPER_TESTBED;
@@ -307,7 +329,7 @@ export function planeSeparationMigration(
   const stream = cbrStream({
     packetsPerSecond,
     packetSizeBytes,
-    startSeconds: 0,
+    startSeconds: triggerPhaseSeconds(options.seed, packetsPerSecond),
     endSeconds: dataEndSeconds,
   });
   const composite = compositeChanges(
@@ -398,7 +420,7 @@ export function planeSeparationMigration(
     incomingBuffered: control.lostPackets === 0,
   }, timers);
 
-  const timeline: StepEvent[] = [
+  const timeline: Phase[] = [
     { phase: "pre-copy", lane: "VM", startSeconds: 0, endSeconds: pause },
     {
       phase: "stop-and-copy",
@@ -462,16 +484,56 @@ export function planeSeparationMigration(
       endSeconds: dataEndSeconds,
     },
   ];
-  timeline.sort((a, b) => a.startSeconds - b.startSeconds);
 
   return {
+    mechanism: "plane-separation",
+    source: "model",
+    completed: true,
+    note: "",
+    downtimeSeconds: precopy.downtimeSeconds,
+    dataOutageSeconds: data.outageSeconds,
+    totalMigrationSeconds,
+    data: packetOutcomeOfFates(counts),
+    control: controlPacketOutcome(control),
+    timeline: sortPhases(timeline),
     precopy,
     times,
-    timeline,
-    downtimeSeconds: precopy.downtimeSeconds,
-    totalMigrationSeconds,
-    data,
-    control,
+    dataPlane: data,
+    controlPlane: control,
     survival,
   };
 }
+
+function controlPacketOutcome(control: ControlTrafficResult): PacketOutcome {
+  return {
+    sentPackets: control.sentPackets,
+    deliveredPackets: control.deliveredPackets,
+    lostPackets: control.lostPackets,
+    delayedPackets: control.delayedPackets,
+    maxDelaySeconds: control.delay.maxSeconds,
+    meanDelaySeconds: control.delay.meanSeconds,
+  };
+}
+
+/**
+ * Xen with data/control plane separation: the registry's entry.
+ *
+ * @example
+ * ```ts
+ * import { PLANE_SEPARATION } from "@vnmig/vnmig/xen";
+ * const outcome = PLANE_SEPARATION.migrate({ packetsPerSecond: 2000 });
+ * if (outcome.data.lostPackets !== 0 || outcome.control.delayedPackets === 0) throw new Error();
+ * ```
+ */
+export const PLANE_SEPARATION: Mechanism<
+  PlaneSeparationOptions,
+  PlaneSeparationResult
+> = {
+  id: "plane-separation",
+  label: "Xen plane separation",
+  summary:
+    "Xen migration of the control-plane VM while Domain 0 keeps forwarding; control packets are buffered and tunnelled.",
+  color: "#1f77b4",
+  symbol: "square",
+  migrate: planeSeparationMigration,
+};

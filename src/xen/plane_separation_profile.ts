@@ -47,8 +47,9 @@ export interface PlaneSeparationProfile {
  *
  * @example
  * ```ts
- * import { PAPER_PLANE_SEPARATION } from "@vnmig/vnmig";
- * console.log(PAPER_PLANE_SEPARATION.routeCount); // 1000
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { PAPER_PLANE_SEPARATION } from "@vnmig/vnmig/xen";
+ * deepStrictEqual(PAPER_PLANE_SEPARATION.routeCount, 1000);
  * ```
  */
 export const PAPER_PLANE_SEPARATION: PlaneSeparationProfile = Object.freeze({

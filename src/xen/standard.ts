@@ -21,7 +21,23 @@
  * @module
  */
 
-import { assertAtLeast, assertPositive } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertKnownKeys,
+  assertPositive,
+} from "../_validate.ts";
+import {
+  type Mechanism,
+  type MigrationScenario,
+  triggerPhaseSeconds,
+} from "../migration/mechanism.ts";
+import {
+  type MigrationOutcome,
+  NO_PACKETS,
+  type Phase,
+  sortPhases,
+} from "../migration/outcome.ts";
+import { packetOutcomeOfFates } from "../migration/packets.ts";
 import type { FateCounts } from "../traffic/fates.ts";
 import { countFates } from "../traffic/count.ts";
 import { type PathElement, pathElement } from "../traffic/path.ts";
@@ -44,18 +60,8 @@ import {
   type StopReason,
 } from "./precopy.ts";
 
-/** A named phase of a migration, for timelines and Gantt plots. */
-export interface PhaseInterval {
-  /** The phase's name ("stop-and-copy", "ARP learning", ...). */
-  readonly phase: string;
-  /** Start, seconds after the trigger. */
-  readonly startSeconds: number;
-  /** End, seconds after the trigger. */
-  readonly endSeconds: number;
-}
-
 /** Options of {@linkcode xenStandardMigration}. */
-export interface XenStandardOptions {
+export interface XenStandardOptions extends MigrationScenario {
   /** The testbed. Default {@linkcode PAPER_TESTBED}. */
   profile?: XenTestbedProfile;
   /** Data packets per second the VM forwards. Default 1000. */
@@ -64,41 +70,44 @@ export interface XenStandardOptions {
   packetSizeBytes?: number;
   /** When the migration is triggered, on the stream's clock (the stream starts at 0), s. Default 1. */
   triggerSeconds?: number;
+  /** Seed of the run's variation: the trigger moves by a uniform phase within one packet interval ({@linkcode triggerPhaseSeconds}). Default none (the trigger at exactly `triggerSeconds`). */
+  seed?: number;
   /** How long the stream goes on after the switch learned the new port, s. Default 1. */
   tailSeconds?: number;
   /** Overrides of the pre-copy options the profile gives (stop conditions, rate limiter...). Default none. */
   precopy?: PrecopyOptions;
 }
 
-/** The outcome of a Xen standard migration of a router VM. */
-export interface XenStandardResult {
+const OPTION_KEYS: readonly (keyof XenStandardOptions)[] = [
+  "profile",
+  "packetsPerSecond",
+  "packetSizeBytes",
+  "seed",
+  "triggerSeconds",
+  "tailSeconds",
+  "precopy",
+];
+
+/**
+ * The outcome of a Xen standard migration of a router VM: the shared
+ * {@linkcode MigrationOutcome} (its `data` counted exactly by the traffic
+ * engine; no control traffic is modelled, the VM forwards it like data),
+ * with the pre-copy detail beside it.
+ */
+export interface XenStandardResult extends MigrationOutcome {
   /** The pre-copy migration (rounds, stop reason, bytes). */
   readonly precopy: PrecopyResult;
   /** The round-by-round trace (same as `precopy.rounds`). */
   readonly rounds: readonly PrecopyRound[];
   /** Why pre-copy stopped iterating. */
   readonly stopReason: StopReason;
-  /** VM downtime: suspension to running on the destination, s. */
-  readonly downtimeSeconds: number;
   /** Data-plane outage start (suspension), seconds after the trigger. */
   readonly outageStartSeconds: number;
   /** Data-plane outage end (switch learned the new port), seconds after the trigger. */
   readonly outageEndSeconds: number;
-  /** Length of the data-plane outage, s. */
-  readonly dataPlaneOutageSeconds: number;
-  /** Data packets the client sent. */
-  readonly sentPackets: number;
-  /** Data packets lost. */
-  readonly lostPackets: number;
-  /** Data packets delayed (held in the RX ring across the migration). */
-  readonly delayedPackets: number;
-  /** Trigger to the first data packet forwarded by the VM on the destination, s. */
-  readonly totalMigrationSeconds: number;
   /** Bytes sent over the migration link. */
   readonly bytesSent: number;
-  /** Phases, seconds after the trigger. */
-  readonly phases: readonly PhaseInterval[];
-  /** The traffic engine's full counts. */
+  /** The traffic engine's full counts of the data stream. */
   readonly fates: FateCounts;
   /** The data stream (on its own clock: the trigger at `triggerSeconds`). */
   readonly stream: CbrStream;
@@ -114,20 +123,25 @@ export interface XenStandardResult {
  * ```ts
  * import { xenStandardMigration } from "@vnmig/vnmig";
  * const r = xenStandardMigration({ packetsPerSecond: 5000 });
- * console.log(r.lostPackets > 0, r.downtimeSeconds < r.totalMigrationSeconds); // true true
+ * if (!(r.data.lostPackets > 0)) throw new Error("the outage loses packets");
+ * if (!(r.downtimeSeconds < r.totalMigrationSeconds)) throw new Error();
  * ```
  */
 export function xenStandardMigration(
   options: XenStandardOptions = {},
 ): XenStandardResult {
+  assertKnownKeys("options", options, OPTION_KEYS);
   const profile = options.profile ?? PAPER_TESTBED;
   const packetsPerSecond = options.packetsPerSecond ?? 1000;
   const packetSizeBytes = options.packetSizeBytes ?? 64;
-  const triggerSeconds = options.triggerSeconds ?? 1;
+  const nominalTriggerSeconds = options.triggerSeconds ?? 1;
   const tailSeconds = options.tailSeconds ?? 1;
   assertPositive("packetsPerSecond", packetsPerSecond);
   assertPositive("packetSizeBytes", packetSizeBytes);
-  assertAtLeast("triggerSeconds", triggerSeconds, 0);
+  assertAtLeast("triggerSeconds", nominalTriggerSeconds, 0);
+  // A seeded run triggers at a random phase against the stream.
+  const triggerSeconds = nominalTriggerSeconds +
+    triggerPhaseSeconds(options.seed, packetsPerSecond);
   assertPositive("tailSeconds", tailSeconds);
   assertAtLeast("profile.arpLearningSeconds", profile.arpLearningSeconds, 0);
   assertAtLeast(
@@ -184,50 +198,64 @@ export function xenStandardMigration(
   const totalMigrationSeconds = firstIn + latency - triggerSeconds;
 
   const rel = (t: number) => t - triggerSeconds;
-  const setupEnd = precopy.setupSeconds;
-  const phases: PhaseInterval[] = [
-    { phase: "setup", startSeconds: 0, endSeconds: setupEnd },
+  const suspend = rel(suspendAt);
+  const copied = suspend + precopy.stopAndCopySeconds;
+  const timeline: Phase[] = [
     {
+      lane: "VM",
+      phase: "setup",
+      startSeconds: 0,
+      endSeconds: precopy.setupSeconds,
+    },
+    {
+      lane: "VM",
       phase: "iterative pre-copy",
-      startSeconds: setupEnd,
-      endSeconds: rel(suspendAt),
+      startSeconds: precopy.setupSeconds,
+      endSeconds: suspend,
     },
     {
+      lane: "VM",
       phase: "stop-and-copy",
-      startSeconds: rel(suspendAt),
-      endSeconds: rel(suspendAt) + precopy.stopAndCopySeconds,
+      startSeconds: suspend,
+      endSeconds: copied,
     },
     {
+      lane: "VM",
       phase: "resume",
-      startSeconds: rel(suspendAt) + precopy.stopAndCopySeconds,
+      startSeconds: copied,
       endSeconds: rel(resumedAt),
     },
     {
+      lane: "network",
       phase: "ARP learning",
       startSeconds: rel(resumedAt),
       endSeconds: rel(learnedAt),
     },
     {
+      lane: "data plane",
       phase: "data-plane outage",
-      startSeconds: rel(suspendAt),
+      startSeconds: suspend,
       endSeconds: rel(learnedAt),
     },
   ];
 
   return {
+    mechanism: "xen-standard",
+    source: "model",
+    completed: true,
+    note: "",
+    downtimeSeconds: precopy.downtimeSeconds,
+    dataOutageSeconds: learnedAt - suspendAt,
+    totalMigrationSeconds,
+    data: packetOutcomeOfFates(fates),
+    control: NO_PACKETS,
+    timeline: sortPhases(timeline),
     precopy,
     rounds: precopy.rounds,
     stopReason: precopy.stopReason,
-    downtimeSeconds: precopy.downtimeSeconds,
-    outageStartSeconds: rel(suspendAt),
+    outageStartSeconds: suspend,
     outageEndSeconds: rel(learnedAt),
-    dataPlaneOutageSeconds: learnedAt - suspendAt,
-    sentPackets: fates.sentPackets,
-    lostPackets: fates.lostPackets,
-    delayedPackets: fates.heldPackets,
-    totalMigrationSeconds,
     bytesSent: precopy.totalBytesSent,
-    phases,
     fates,
     stream,
     path,
@@ -241,3 +269,24 @@ export function firstPacketAtOrAfter(
 ): number {
   return packetTimeSeconds(stream, countBefore(stream, timeSeconds));
 }
+
+/**
+ * Xen standard pre-copy of a router VM that forwards the traffic itself:
+ * the registry's entry.
+ *
+ * @example
+ * ```ts
+ * import { XEN_STANDARD } from "@vnmig/vnmig/xen";
+ * const outcome = XEN_STANDARD.migrate({ packetsPerSecond: 2000 });
+ * if (outcome.mechanism !== XEN_STANDARD.id || outcome.data.lostPackets === 0) throw new Error();
+ * ```
+ */
+export const XEN_STANDARD: Mechanism<XenStandardOptions, XenStandardResult> = {
+  id: "xen-standard",
+  label: "Xen standard",
+  summary:
+    "Xen pre-copy live migration of a router VM that forwards the traffic itself: data packets are lost while it is suspended.",
+  color: "#d62728",
+  symbol: "circle",
+  migrate: xenStandardMigration,
+};

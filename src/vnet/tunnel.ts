@@ -48,8 +48,9 @@ export const IPV4_HEADER_BYTES = 20;
  *
  * @example
  * ```ts
- * import { ENCAPSULATION_SPECS } from "@vnmig/vnmig";
- * console.log(ENCAPSULATION_SPECS.gre.overheadBytes); // 24
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ENCAPSULATION_SPECS } from "@vnmig/vnmig/vnet";
+ * deepStrictEqual(ENCAPSULATION_SPECS.gre.overheadBytes, 24);
  * ```
  */
 export const ENCAPSULATION_SPECS: Readonly<
@@ -138,11 +139,13 @@ export interface TunnelResult {
  *
  * @example
  * ```ts
- * import { tunnelLink } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { tunnelLink } from "@vnmig/vnmig/vnet";
  * const t = tunnelLink({ encapsulation: "gre", packetSizeBytes: 1500 });
- * console.log(t.fate, t.fragments); // fragmented 2
+ * deepStrictEqual(t.fate, "fragmented");
+ * deepStrictEqual(t.fragments, 2);
  * const df = tunnelLink({ encapsulation: "gre", packetSizeBytes: 1500, dontFragment: true });
- * console.log(df.fate); // dropped
+ * deepStrictEqual(df.fate, "dropped");
  * ```
  */
 export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
@@ -236,8 +239,9 @@ export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
  *
  * @example
  * ```ts
- * import { fragmentSizes } from "@vnmig/vnmig";
- * console.log(fragmentSizes(1524, 1500)); // [1500, 44]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { fragmentSizes } from "@vnmig/vnmig/vnet";
+ * deepStrictEqual(fragmentSizes(1524, 1500), [1500, 44]);
  * ```
  */
 export function fragmentSizes(packetBytes: number, mtuBytes: number): number[] {
@@ -264,10 +268,12 @@ export function fragmentSizes(packetBytes: number, mtuBytes: number): number[] {
  * @param name The element's name. Default `"<encapsulation> tunnel"` ("gre tunnel").
  * @example
  * ```ts
- * import { cbrStream, countFates, tunnelLink, tunnelPathElement } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { cbrStream, countFates } from "@vnmig/vnmig/traffic";
+ * import { tunnelLink, tunnelPathElement } from "@vnmig/vnmig/vnet";
  * const tunnel = tunnelLink({ encapsulation: "vxlan", packetSizeBytes: 1500 });
  * const stream = cbrStream({ packetsPerSecond: 100, packetSizeBytes: 1500 });
- * console.log(countFates(stream, [tunnelPathElement(tunnel)]).lostPackets); // 100
+ * deepStrictEqual(countFates(stream, [tunnelPathElement(tunnel)]).lostPackets, 100);
  * ```
  */
 export function tunnelPathElement(

@@ -160,7 +160,8 @@ function pathTo(parent: Map<string, string | null>, to: string): string[] {
  *
  * @example
  * ```ts
- * import { placementCandidates } from "@vnmig/vnmig";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { placementCandidates } from "@vnmig/vnmig/vnet";
  * // A line a-b-c hosting virtual routers A, B, C; x is linked to a and c.
  * const physical = {
  *   nodes: ["a", "b", "c", "x"],
@@ -168,7 +169,7 @@ function pathTo(parent: Map<string, string | null>, to: string): string[] {
  * };
  * const net = { name: "net", hosts: { A: "a", B: "b", C: "c" }, links: [["A", "B"], ["B", "C"]] as [string, string][] };
  * const result = placementCandidates(physical, { networks: [net], network: "net", router: "B" });
- * console.log(result.oneHop); // ["x"]
+ * deepStrictEqual(result.oneHop, ["x"]);
  * ```
  */
 export function placementCandidates(
