@@ -51,6 +51,11 @@ export function add(a: Rational, b: Rational): Rational {
     : make(a.n * b.d + b.n * a.d, a.d * b.d);
 }
 
+/** a - b. */
+export function sub(a: Rational, b: Rational): Rational {
+  return add(a, { n: -b.n, d: b.d });
+}
+
 /** a x b. */
 export function mul(a: Rational, b: Rational): Rational {
   return make(a.n * b.n, a.d * b.d);

@@ -32,6 +32,8 @@
  * `limits.seconds`; `"round-limit"` after `limits.rounds` rounds;
  * `"steady-state"` when, with no limit given, the rounds reach a fixed
  * point (every later round would repeat the last one, which does not stop);
+ * `"cannot-stop"` when, with no limit given, the hot pages alone keep every
+ * stop condition from ever holding (a hot set above QEMU's threshold);
  * `"simulation-budget"` when no fixed point shows within
  * `maxSimulatedRounds`. A steady state is extrapolated in closed form up to
  * a limit, never iterated: SimGrid's 1e7 s time-out is answered at once.
@@ -61,6 +63,7 @@ import {
   type Rational,
   rationalOf,
   roundingBound,
+  sub,
 } from "./_exact.ts";
 import { decimalRate, type ExactRate, Ledger } from "./_ledger.ts";
 import {
@@ -115,7 +118,7 @@ export interface PrecopyOptions {
   resumeSeconds?: number;
   /** When to abandon a migration that does not converge. Default none (the policy's own time-out only). */
   limits?: PrecopyLimits;
-  /** Rounds the engine simulates at most before saying it found no steady state. Default 100000. */
+  /** Rounds the engine simulates at most before saying it found no steady state. Default 10000. */
   maxSimulatedRounds?: number;
   /** Record every simulated round in `rounds`. Default true (false: `rounds` is empty, faster). */
   recordRounds?: boolean;
@@ -171,6 +174,7 @@ export type NonConvergence =
   | "time-out"
   | "round-limit"
   | "steady-state"
+  | "cannot-stop"
   | "simulation-budget";
 
 /** The outcome of a pre-copy migration. */
@@ -322,7 +326,7 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
   );
   const limitRounds = options.limits?.rounds ?? Infinity;
   if (limitRounds !== Infinity) assertInteger("limits.rounds", limitRounds, 1);
-  const budget = options.maxSimulatedRounds ?? 100_000;
+  const budget = options.maxSimulatedRounds ?? 10_000;
   assertInteger("maxSimulatedRounds", budget, 1);
   const record = options.recordRounds ?? true;
 
@@ -361,6 +365,29 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
   const limiter = policy.rateLimiter;
   const skipBatch = policy.skipBatchPages;
   const auto = policy.autoConverge;
+
+  // The hot pages are dirty after every round: when they alone keep every
+  // condition from holding, no round ever stops.
+  let hotPages = 0;
+  for (const w of writers) {
+    if (w.eventsPerSecond === Infinity) hotPages += w.pages;
+  }
+  const cannotStop = policy.conditions.every((c) => {
+    switch (c.kind) {
+      case "sent-and-skipped-below":
+      case "dirtied-below":
+        return hotPages >= c.pages;
+      case "pending-below-threshold": {
+        if (limiter !== null) return false;
+        const limit = (cappedRate.bitsPerSecond / 8) * c.downtimeLimitSeconds;
+        return c.rule === "qemu"
+          ? hotPages * pageSizeBytes >= limit
+          : hotPages * pageSizeBytes > Math.floor(limit);
+      }
+      default:
+        return false;
+    }
+  });
 
   // Per-writer state.
   const toSend = new Float64Array(nw);
@@ -407,6 +434,14 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
       ? total > cap
       : compare(integer(total), mul(rationalOf(factor), integer(memoryPages))) >
         0;
+  };
+  // A writer whose round holds a whole number of write periods exactly
+  // writes as many pages in every round of that length, whatever its phase.
+  const wholeEventsPerRound = (k: number): boolean => {
+    const w = writers[k];
+    if (fluid || w.spread || !(w.eventsPerSecond > 0)) return false;
+    const length = sub(ledger.start(round + 1), ledger.start(round));
+    return mul(length, rateOf(k)).d === 1n;
   };
   const rateOf = (k: number): Rational =>
     rateExact[k] ??= rationalOf(writers[k].eventsPerSecond);
@@ -818,7 +853,8 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
           t - periodStart === periodAge0);
     for (let k = 0; steady && k < nw; k++) {
       steady = pending[k] === toSend[k] &&
-        writers[k].stationary(duration * speed, round);
+        (writers[k].stationary(duration * speed, round) ||
+          wholeEventsPerRound(k));
     }
     if (steady) {
       // Every later round repeats this one: find in closed form the first
@@ -876,6 +912,10 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
     }
     if (iterations >= limitRounds) {
       nonConvergence = "round-limit";
+      break;
+    }
+    if (cannotStop && deadline === Infinity && limitRounds === Infinity) {
+      nonConvergence = "cannot-stop";
       break;
     }
     if (iterations >= budget) {
@@ -957,6 +997,8 @@ function nonConvergenceNote(
       return `not converged: under ${policy} the stop conditions had not held after ${iterations} rounds, the limit (${sent}, until ${t} s)`;
     case "steady-state":
       return `not converged: under ${policy} the rounds reached a steady state (${roundBytes} bytes in ${roundSeconds} s each) that never meets the stop conditions; it would iterate forever (${sent} until ${t} s; give limits to see a time-out)`;
+    case "cannot-stop":
+      return `not converged: under ${policy} the hot pages alone, dirty after every round, keep every stop condition from holding; it would iterate forever (${sent} until ${t} s; give limits to see a time-out)`;
     case "simulation-budget":
       return `not converged: under ${policy} no stop condition held and no steady state showed within ${iterations} simulated rounds (${sent}, until ${t} s)`;
   }
