@@ -3,13 +3,23 @@
  * sampling. A packet's fate depends only on its send time (buffers release
  * at fixed times), and is constant between the instants where a state change
  * meets it; so each fate's expected count is the rate times the measure of
- * the send times that lead to it.
+ * the send times that lead to it. A buffering episode (from the interval a
+ * packet is held in to the change that releases or flushes it) that can run
+ * out of room keeps E[min(N, c)] of a Poisson number N offered: computed
+ * stably, in bounded work, at any mean.
+ *
+ * The expectation is exact when at most one buffer on the path runs out of
+ * room (a full buffer makes packets interact); it has no closed form for
+ * servers with queues (rejected), nor for a buffer whose capacity changes
+ * while it holds (rejected).
  *
  * @module
  */
 
 import type { LossCause } from "./fates.ts";
-import { checkPath, type PathElement } from "./path.ts";
+import { checkPath, heldAction, type PathElement } from "./path.ts";
+import { expectedMin } from "./_poisson.ts";
+import { elementTimeline, type Interval } from "./_timeline.ts";
 import { checkStream, type TrafficStream } from "./stream.ts";
 
 /** Expected counts for a Poisson stream (means, not integers). */
@@ -31,13 +41,28 @@ export interface ExpectedFates {
 interface Fate {
   outcome: "delivered" | "stranded" | LossCause;
   delaySeconds: number;
-  // The buffering episode that held the packet: element and release time.
+  // The first buffering episode that held the packet: element and interval.
   episode: string | null;
   capacityPackets: number;
 }
 
+// The interval in force at t: the last one starting at or before t.
+function intervalAt(intervals: readonly Interval[], t: number): number {
+  let i = 0;
+  while (i + 1 < intervals.length && intervals[i + 1].fromSeconds <= t) i++;
+  return i;
+}
+
+function capacityOf(iv: Interval, packetSizeBytes: number): number {
+  return Math.min(
+    iv.capacityPackets,
+    Math.floor(iv.capacityBytes / packetSizeBytes),
+  );
+}
+
 function traceOne(
   sendSeconds: number,
+  timelines: readonly (readonly Interval[])[],
   path: readonly PathElement[],
   packetSizeBytes: number,
 ): Fate {
@@ -46,21 +71,27 @@ function traceOne(
   let episode: string | null = null;
   let capacity = Infinity;
   for (let j = 0; j < path.length; j++) {
-    const e = path[j];
-    let i = 0;
-    while (i < e.changes.length && e.changes[i].atSeconds <= t) i++;
-    const state = i > 0 ? e.changes[i - 1].state : e.initialState;
+    const intervals = timelines[j];
+    let i = intervalAt(intervals, t);
+    const state = intervals[i].state;
     if (state === "drop") {
-      return {
-        outcome: "drop",
-        delaySeconds: 0,
-        episode: null,
-        capacityPackets: 0,
-      };
+      return { outcome: "drop", delaySeconds: 0, episode, capacityPackets: 0 };
     }
     if (state === "buffer") {
-      while (i < e.changes.length && e.changes[i].state === "buffer") i++;
-      if (i === e.changes.length) {
+      const held = i;
+      const cap = capacityOf(intervals[i], packetSizeBytes);
+      i++;
+      while (i < intervals.length && intervals[i].held === "keep") {
+        if (capacityOf(intervals[i], packetSizeBytes) !== cap) {
+          throw new RangeError(
+            `expectedFates: path[${j}] changes its buffer capacity at ${
+              intervals[i].fromSeconds
+            } s while it holds packets (no closed form); use countFates on sampled streams`,
+          );
+        }
+        i++;
+      }
+      if (i === intervals.length) {
         return {
           outcome: "stranded",
           delaySeconds: 0,
@@ -68,8 +99,7 @@ function traceOne(
           capacityPackets: 0,
         };
       }
-      const release = e.changes[i];
-      if (release.state === "drop") {
+      if (intervals[i].held === "flush") {
         return {
           outcome: "flush",
           delaySeconds: 0,
@@ -77,15 +107,13 @@ function traceOne(
           capacityPackets: 0,
         };
       }
-      delay += release.atSeconds - t;
-      t = release.atSeconds;
-      episode ??= `${j}@${release.atSeconds}`;
-      capacity = Math.min(
-        e.bufferCapacityPackets,
-        Math.floor(e.bufferCapacityBytes / packetSizeBytes),
-      );
+      const release = intervals[i].fromSeconds;
+      delay += release - t;
+      t = release;
+      episode ??= `${j}@${held}`;
+      if (episode === `${j}@${held}`) capacity = cap;
     }
-    t += e.latencySeconds;
+    t += path[j].latencySeconds;
   }
   return {
     outcome: "delivered",
@@ -95,35 +123,23 @@ function traceOne(
   };
 }
 
-/** E[min(N, c)] for N ~ Poisson(mean). */
-function expectedMin(mean: number, capacity: number): number {
-  if (capacity === Infinity || capacity > mean + 40 * Math.sqrt(mean) + 100) {
-    return mean;
-  }
-  // Sum of P(N > k) for k < c, with the pmf built up term by term.
-  let pmf = Math.exp(-mean);
-  let cdf = 0;
-  let sum = 0;
-  for (let k = 0; k < capacity; k++) {
-    cdf += pmf;
-    sum += 1 - cdf;
-    pmf *= mean / (k + 1);
-  }
-  return sum;
-}
-
 /**
  * Expected fates of a stream's packets on a path. For a Poisson stream
  * these are exact expectations when at most one buffer on the path runs out
- * of room (a full buffer makes packets interact); for a CBR stream they are
- * the fluid approximation of the exact counts.
+ * of room; for a CBR stream they are the fluid approximation of the exact
+ * counts. O(state changes) work, whatever the rate.
  *
  * @example
  * ```ts
- * import { expectedFates, outage, pathElement, poissonStream } from "@vnmig/vnmig";
+ * import { expectedFates, outage, pathElement, poissonStream } from "@vnmig/vnmig/traffic";
  * const stream = poissonStream({ packetsPerSecond: 1000, endSeconds: 2 });
  * const vm = pathElement({ changes: outage(1, 1.5) });
- * console.log(expectedFates(stream, [vm]).lostPackets); // 500
+ * if (expectedFates(stream, [vm]).lostPackets !== 500) throw new Error();
+ * // A full buffer keeps at most its capacity: never more delivered than sent.
+ * const held = expectedFates(poissonStream({ packetsPerSecond: 1000, endSeconds: 3 }), [
+ *   pathElement({ changes: outage(1, 2, "buffer"), bufferCapacityPackets: 1100 }),
+ * ]);
+ * if (!(held.deliveredPackets <= 3000 && held.lostPackets >= 0)) throw new Error();
  * ```
  */
 export function expectedFates(
@@ -132,14 +148,29 @@ export function expectedFates(
 ): ExpectedFates {
   checkStream(stream);
   checkPath(path);
+  if (stream.kind === "explicit") {
+    throw new RangeError(
+      `expectedFates needs a "cbr" or "poisson" stream; got "explicit" (count its packets with countFates)`,
+    );
+  }
+  path.forEach((e, i) => {
+    if (elementTimeline(e, i).hasServer) {
+      throw new RangeError(
+        `expectedFates: path[${i}] has a server (linkBitsPerSecond or forwardingPacketsPerSecond), whose queue has no closed form here; use countFates`,
+      );
+    }
+    e.changes.forEach(heldAction);
+  });
+  const timelines = path.map((e, i) => elementTimeline(e, i).intervals);
   const rate = stream.packetsPerSecond;
+  const link = stream.linkLatencySeconds ?? 0;
   const start = stream.startSeconds;
   const end = stream.endSeconds;
   // Send times where some change meets the packet (a superset of the
   // instants where its fate can change): each change time less the nominal
   // latency from the source to that element.
   const cuts = new Set<number>([start, end]);
-  let offset = 0;
+  let offset = link;
   for (const e of path) {
     for (const c of e.changes) {
       const s = c.atSeconds - offset;
@@ -162,7 +193,12 @@ export function expectedFates(
     const mass = rate * width;
     // Holding delay is linear in the send time within a segment, so the
     // midpoint gives the mean.
-    const fate = traceOne(points[i] + width / 2, path, stream.packetSizeBytes);
+    const fate = traceOne(
+      points[i] + width / 2 + link,
+      timelines,
+      path,
+      stream.packetSizeBytes,
+    );
     if (fate.outcome === "delivered") {
       if (fate.episode) {
         const ep = episodes.get(fate.episode) ??
