@@ -163,3 +163,13 @@ Deno.test("parseCsv reads back what toCsv writes, typed", () => {
     c: "2026-11-22",
   }]);
 });
+
+Deno.test("sweepAsync: 130,000 repetitions of one point without overflowing the stack (issue 11, item 11)", async () => {
+  const rows = await sweepAsync({ x: [1, 2] }, ({ x, seed }) => ({
+    y: x,
+    s: seed,
+  }), { repetitions: 130_000, sliceMilliseconds: 1e9 });
+  assert.equal(rows.length, 260_000);
+  assert.equal(rows[259_999].x, 2);
+  assert.equal(rows[130_000].repetition, 0);
+});

@@ -151,7 +151,13 @@ export async function sweepAsync<P extends Record<string, Scalar>>(
     const single = Object.fromEntries(
       Object.entries(point).map(([key, value]) => [key, [value]]),
     ) as unknown as ParameterGrid<P>;
-    rows.push(...sweep(single, model, { repetitions, seed: options.seed }));
+    // One push per row: spreading a point's rows as arguments overflows the
+    // stack past about 125,000 repetitions.
+    for (
+      const row of sweep(single, model, { repetitions, seed: options.seed })
+    ) {
+      rows.push(row);
+    }
     options.onProgress?.(rows.length, total);
     if (performance.now() - sliceStart > slice) {
       await new Promise((resolve) => setTimeout(resolve, 0));
