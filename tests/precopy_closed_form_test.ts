@@ -4,6 +4,7 @@ import {
   closedFormPrecopy,
   closedFormRounds,
   composePolicy,
+  hotSet,
   linkPagesPerSecond,
   precopyMigration,
   QEMU,
@@ -96,7 +97,7 @@ Deno.test("closed form vs engine: the engine's hot set keeps Xen iterating where
     memoryPages: 2 ** 20,
     perPageOverheadBytes: 0,
     linkBitsPerSecond: 2 ** 30,
-    dirty: [roundRobinWrites({ pagesPerSecond: 2 ** 14 }), hotSet100()],
+    dirty: [roundRobinWrites({ pagesPerSecond: 2 ** 14 }), hotSet(100)],
   });
   assert.deepEqual(engine.stopReasons, ["max-iters"]);
   const n = closedFormRounds({
@@ -106,10 +107,6 @@ Deno.test("closed form vs engine: the engine's hot set keeps Xen iterating where
   });
   assert.notEqual(engine.iterations, n.iterativeRounds);
 });
-
-function hotSet100() {
-  return { kind: "hot-set", pages: 100 } as const;
-}
 
 Deno.test("closed form: valid only for lambda < 1, and says so; never above memory, never Infinity", () => {
   for (const D of [1024, 2048, 1e6, 1e300]) {
