@@ -1,0 +1,1 @@
+// The baseline: a `deno run` that imports nothing.
