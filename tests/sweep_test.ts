@@ -49,10 +49,20 @@ Deno.test("sweep: one tidy row per run, seeds derived per repetition", () => {
   });
   assert.equal(rows.length, 6);
   assert.deepEqual(rows.map((r) => r.repetition), [0, 1, 2, 0, 1, 2]);
-  assert.equal(rows[0].seed, deriveSeed(9, 0));
-  // Common random numbers: repetition r has the same seed at every point.
-  assert.equal(rows[1].seed, rows[4].seed);
-  assert.equal(rows[1].downSeconds, rows[4].downSeconds);
+  // Independent runs by default: every run of every point has its own seed.
+  assert.equal(rows[0].seed, deriveSeed(deriveSeed(9, 0), 0));
+  assert.equal(rows[4].seed, deriveSeed(deriveSeed(9, 1), 1));
+  assert.equal(new Set(rows.map((r) => r.seed)).size, 6);
+  // Common random numbers, on request: repetition r has the same seed at
+  // every point.
+  const common = sweep({ packetsPerSecond: [100, 1000] }, model, {
+    repetitions: 3,
+    seed: 9,
+    commonRandomNumbers: true,
+  });
+  assert.equal(common[0].seed, deriveSeed(9, 0));
+  assert.equal(common[1].seed, common[4].seed);
+  assert.equal(common[1].downSeconds, common[4].downSeconds);
   assert.ok(typeof rows[0]["counts.lostPackets"] === "number");
   assert.equal(rows[0]["counts.losses"], undefined); // arrays are left out
   // Same inputs, same outputs, byte for byte.

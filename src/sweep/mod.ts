@@ -9,6 +9,7 @@ export {
   gridPoints,
   type ParameterGrid,
   type RunParameters,
+  runSeed,
   type Scalar,
   sweep,
   type SweepOptions,

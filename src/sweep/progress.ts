@@ -5,12 +5,13 @@
  * @module
  */
 
+import { assertInteger } from "../_validate.ts";
 import {
   gridPoints,
   type ParameterGrid,
+  pointRows,
   type RunParameters,
   type Scalar,
-  sweep,
   type SweepOptions,
   type SweepRow,
 } from "./sweep.ts";
@@ -147,17 +148,10 @@ export async function sweepAsync<P extends Record<string, Scalar>>(
   let sliceStart = performance.now();
   // One point at a time through the synchronous sweep (same seeds), pausing
   // at slice boundaries so the kernel can send progress updates.
-  for (const point of points) {
-    const single = Object.fromEntries(
-      Object.entries(point).map(([key, value]) => [key, [value]]),
-    ) as unknown as ParameterGrid<P>;
-    // One push per row: spreading a point's rows as arguments overflows the
-    // stack past about 125,000 repetitions.
-    for (
-      const row of sweep(single, model, { repetitions, seed: options.seed })
-    ) {
-      rows.push(row);
-    }
+  assertInteger("repetitions", repetitions, 1);
+  assertInteger("seed", options.seed ?? 0, 0);
+  for (const [i, point] of points.entries()) {
+    pointRows(point, i, model, options, (row) => rows.push(row));
     options.onProgress?.(rows.length, total);
     if (performance.now() - sliceStart > slice) {
       await new Promise((resolve) => setTimeout(resolve, 0));

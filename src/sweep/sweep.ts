@@ -31,8 +31,15 @@ export type RunParameters<P> = P & {
 export interface SweepOptions {
   /** Runs per parameter point. Default 1. */
   repetitions?: number;
-  /** Base seed; repetition r runs with `deriveSeed(seed, r)`. Default 0. */
+  /** Base seed; the run seeds derive from it ({@linkcode runSeed}). Default 0. */
   seed?: number;
+  /**
+   * Common random numbers: repetition r uses the same seed at every grid
+   * point, so differences between points are not blurred by different
+   * draws (for comparisons). Off, every run of every point has its own
+   * seed, so that error bars show independent runs. Default false.
+   */
+  commonRandomNumbers?: boolean;
   /** Called after each run with (runs done, runs in all). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -99,11 +106,59 @@ export function flattenRow(value: object, prefix = ""): SweepRow {
 }
 
 /**
+ * The seed of one run: from the sweep's seed, the grid point's index and the
+ * repetition, or, with common random numbers, from the seed and the
+ * repetition only.
+ *
+ * @example
+ * ```ts
+ * import { runSeed } from "@vnmig/vnmig/sweep";
+ * if (runSeed(7, 0, 1, false) === runSeed(7, 1, 1, false)) throw new Error("independent");
+ * if (runSeed(7, 0, 1, true) !== runSeed(7, 1, 1, true)) throw new Error("common");
+ * ```
+ */
+export function runSeed(
+  seed: number,
+  pointIndex: number,
+  repetition: number,
+  commonRandomNumbers: boolean,
+): number {
+  return commonRandomNumbers
+    ? deriveSeed(seed, repetition)
+    : deriveSeed(deriveSeed(seed, pointIndex), repetition);
+}
+
+// The rows of one grid point's repetitions (shared with sweepAsync).
+export function pointRows<P extends Record<string, Scalar>>(
+  point: P,
+  pointIndex: number,
+  model: (parameters: RunParameters<P>) => object,
+  options: SweepOptions,
+  onRow: (row: SweepRow) => void,
+): void {
+  const repetitions = options.repetitions ?? 1;
+  const seed = options.seed ?? 0;
+  const common = options.commonRandomNumbers ?? false;
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    const run = {
+      ...point,
+      seed: runSeed(seed, pointIndex, repetition, common),
+      repetition,
+    };
+    onRow({
+      ...flattenRow(point),
+      repetition,
+      seed: run.seed,
+      ...flattenRow(model(run)),
+    });
+  }
+}
+
+/**
  * Runs a model over the cartesian product of a grid, `repetitions` times per
  * point, and returns one tidy row per run: the parameters, `repetition`,
- * `seed`, then the model's result flattened. Repetition r uses the same seed
- * at every point (common random numbers), so differences between points are
- * not blurred by different draws.
+ * `seed`, then the model's result flattened. Every run has its own seed
+ * unless `commonRandomNumbers` is set.
  *
  * @example
  * ```ts
@@ -130,21 +185,11 @@ export function sweep<P extends Record<string, Scalar>>(
   const points = gridPoints(grid);
   const total = points.length * repetitions;
   const rows: SweepRow[] = [];
-  const seeds = Array.from(
-    { length: repetitions },
-    (_, r) => deriveSeed(seed, r),
-  );
-  for (const point of points) {
-    for (let repetition = 0; repetition < repetitions; repetition++) {
-      const run = { ...point, seed: seeds[repetition], repetition };
-      rows.push({
-        ...flattenRow(point),
-        repetition,
-        seed: run.seed,
-        ...flattenRow(model(run)),
-      });
+  points.forEach((point, i) =>
+    pointRows(point, i, model, options, (row) => {
+      rows.push(row);
       options.onProgress?.(rows.length, total);
-    }
-  }
+    })
+  );
   return rows;
 }
