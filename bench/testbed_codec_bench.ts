@@ -1,5 +1,9 @@
 // Speed of the OpenFlow 1.3 codec the testbed's controller uses.
-import { decodeMessage, encodeFlowMod, type FlowModOptions } from "../mod.ts";
+import {
+  decodeMessage,
+  encodeFlowMod,
+  type FlowModOptions,
+} from "../src/openflow13/mod.ts";
 
 const flowMod: FlowModOptions = {
   command: "add",

@@ -1,12 +1,11 @@
 /**
  * Figures of testbed results: measured against predicted loss and timing
- * (pure: rows in, a Figure out).
+ * (rows in, a Figure out; Plot loads on the first figure).
  *
  * @module
  */
 
-import * as Plot from "@observablehq/plot";
-import { type Figure, plotFigure } from "../plot/figure.ts";
+import { type Figure, plotFigure } from "../../plot/figure.ts";
 import type { TestbedRow } from "./results.ts";
 
 /**
@@ -18,12 +17,14 @@ import type { TestbedRow } from "./results.ts";
  *
  * @example
  * ```ts
- * import { testbedLossFigure } from "@vnmig/vnmig";
- * const fig = testbedLossFigure([]);
- * console.log(fig.svg.includes("<svg")); // true
+ * import { testbedLossFigure } from "@vnmig/vnmig/testbed";
+ * const fig = await testbedLossFigure([]);
+ * if (!fig.svg.includes("<svg")) throw new Error();
  * ```
  */
-export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
+export function testbedLossFigure(
+  rows: readonly TestbedRow[],
+): Promise<Figure> {
   const top = Math.max(
     1,
     ...rows.map((r) =>
@@ -48,7 +49,7 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
       measured: r.measuredLostPackets,
     },
   ]);
-  return plotFigure({
+  return plotFigure((Plot) => ({
     title: "Lost probes during the migration: measured vs model",
     grid: true,
     x: { label: "predicted lost probes" },
@@ -78,7 +79,7 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
         symbol: "run",
       }),
     ],
-  });
+  }));
 }
 
 /**
@@ -88,11 +89,13 @@ export function testbedLossFigure(rows: readonly TestbedRow[]): Figure {
  *
  * @example
  * ```ts
- * import { testbedTimingFigure } from "@vnmig/vnmig";
- * console.log(testbedTimingFigure([]).svg.includes("svg")); // true
+ * import { testbedTimingFigure } from "@vnmig/vnmig/testbed";
+ * if (!(await testbedTimingFigure([])).svg.includes("<svg")) throw new Error();
  * ```
  */
-export function testbedTimingFigure(rows: readonly TestbedRow[]): Figure {
+export function testbedTimingFigure(
+  rows: readonly TestbedRow[],
+): Promise<Figure> {
   const paper = rows.filter((r) =>
     r.ordering === "paper" && r.variant === "as planned"
   );
@@ -109,7 +112,7 @@ export function testbedTimingFigure(rows: readonly TestbedRow[]): Figure {
         : []
     )
   );
-  return plotFigure({
+  return plotFigure((Plot) => ({
     title: "Paper ordering on Open vSwitch: timing, measured vs model",
     grid: true,
     x: { label: "probe rate (packets/s)" },
@@ -134,5 +137,5 @@ export function testbedTimingFigure(rows: readonly TestbedRow[]): Figure {
         }),
       ),
     ],
-  });
+  }));
 }

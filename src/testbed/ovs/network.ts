@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { Topology } from "../openflow/topology.ts";
-import type { OvsHarness } from "./ovs.ts";
+import type { Topology } from "../../openflow/topology.ts";
+import type { OvsHarness } from "./harness.ts";
 
 /** Names and ids of what {@linkcode buildNetwork} created. */
 export interface TestbedNetwork {
@@ -31,8 +31,8 @@ export interface TestbedNetwork {
  *
  * @example
  * ```ts
- * import { portKey } from "@vnmig/vnmig";
- * console.log(portKey("s1", 2)); // "s1:2"
+ * import { portKey } from "@vnmig/vnmig/testbed";
+ * if (portKey("s1", 2) !== "s1:2") throw new Error();
  * ```
  */
 export function portKey(switchId: string, port: number): string {
@@ -50,7 +50,8 @@ function hostMac(index: number): string {
  *
  * @example
  * ```ts ignore
- * import { buildNetwork, OpenFlowController, OvsHarness, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { buildNetwork, OpenFlowController, OvsHarness } from "@vnmig/vnmig/testbed";
  * const harness = await OvsHarness.start();
  * const controller = OpenFlowController.listen();
  * try {
@@ -67,24 +68,23 @@ export async function buildNetwork(
   topology: Topology,
   controllerPort: number,
 ): Promise<TestbedNetwork> {
-  const p = harness.namePrefix;
   const bridgeOf = new Map<string, string>();
   const datapathIdOf = new Map<string, bigint>();
   const namespaceOf = new Map<string, string>();
   const interfaceOf = new Map<string, string>();
   const macOf = new Map<string, string>();
   for (const [i, sw] of topology.switches.entries()) {
-    const bridge = `${p}b${i}`;
     // A recognisable datapath id: 0x766e6d (ASCII "vnm") then the index.
     const datapathId = (0x766e6dn << 32n) + BigInt(i + 1);
-    await harness.addBridge(bridge, { datapathId, controllerPort });
+    const bridge = await harness.addBridge(`b${i}`, {
+      datapathId,
+      controllerPort,
+    });
     bridgeOf.set(sw.id, bridge);
     datapathIdOf.set(sw.id, datapathId);
   }
   for (const [i, link] of topology.links.entries()) {
-    const a = `${p}l${i}a`;
-    const b = `${p}l${i}b`;
-    await harness.addVethPair(a, b);
+    const [a, b] = await harness.addVethPair(`l${i}a`, `l${i}b`);
     await harness.addPort(bridgeOf.get(link.a.switchId)!, a, link.a.port);
     await harness.addPort(bridgeOf.get(link.b.switchId)!, b, link.b.port);
     interfaceOf.set(portKey(link.a.switchId, link.a.port), a);
@@ -92,9 +92,8 @@ export async function buildNetwork(
   }
   topology.hosts.forEach((h, i) => macOf.set(h.id, hostMac(i)));
   for (const [i, host] of topology.hosts.entries()) {
-    const namespace = `${p}h${i}`;
     const attachment = await harness.addHost({
-      namespace,
+      suffix: `h${i}`,
       bridge: bridgeOf.get(host.switchId)!,
       ofport: host.port,
       ipv4: host.ipv4,
@@ -105,7 +104,7 @@ export async function buildNetwork(
         mac: macOf.get(o.id)!,
       })),
     });
-    namespaceOf.set(host.id, namespace);
+    namespaceOf.set(host.id, attachment.namespace);
     interfaceOf.set(
       portKey(host.switchId, host.port),
       attachment.bridgePortName,

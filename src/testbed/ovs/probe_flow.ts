@@ -9,10 +9,10 @@
  * @module
  */
 
-import { analyzePathPair, type FlowMigration } from "../openflow/plan.ts";
-import type { FlowEntry, MigrationPlan } from "../openflow/plan_types.ts";
-import { entriesWithIndex } from "../openflow/routing.ts";
-import { indexTopology, type Topology } from "../openflow/topology.ts";
+import { analyzePathPair, type FlowMigration } from "../../openflow/plan.ts";
+import type { FlowEntry, MigrationPlan } from "../../openflow/plan_types.ts";
+import { entriesWithIndex } from "../../openflow/routing.ts";
+import { indexTopology, type Topology } from "../../openflow/topology.ts";
 
 /** What a testbed run executes: the model's flows, their entries before the migration, and the plan. */
 export interface TestbedFlows {
@@ -30,9 +30,10 @@ export interface TestbedFlows {
  *
  * @example
  * ```ts
- * import { paperTestbedMigrations, paperTestbedTopology, probeMigration } from "@vnmig/vnmig";
+ * import { paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { probeMigration } from "@vnmig/vnmig/testbed";
  * const m = probeMigration(paperTestbedMigrations(paperTestbedTopology()), "client", "server");
- * console.log(m.oldPath, m.newPath); // ["s1", "s2", "s4"] ["s1", "s3", "s4"]
+ * if (m.oldPath.join() !== "s1,s2,s4" || m.newPath.join() !== "s1,s3,s4") throw new Error();
  * ```
  */
 export function probeMigration(
@@ -72,9 +73,11 @@ export interface BranchPorts {
  *
  * @example
  * ```ts
- * import { branchPorts, paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig";
+ * import { paperTestbedMigrations, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { branchPorts } from "@vnmig/vnmig/testbed";
  * const net = paperTestbedTopology();
- * console.log(branchPorts(net, paperTestbedMigrations(net)[0])); // { switchId: "s1", oldPort: 2, newPort: 3 }
+ * const b = branchPorts(net, paperTestbedMigrations(net)[0]);
+ * if (b?.switchId !== "s1" || b.oldPort !== 2 || b.newPort !== 3) throw new Error();
  * ```
  */
 export function branchPorts(

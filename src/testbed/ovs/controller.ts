@@ -16,7 +16,7 @@ import {
   type FlowModOptions,
   type OfpMessage,
   splitMessages,
-} from "./openflow13.ts";
+} from "../../openflow13/mod.ts";
 
 /** An ERROR received from a switch. */
 export interface SwitchError {
@@ -57,7 +57,7 @@ export interface ControllerOptions {
  *
  * @example
  * ```ts ignore
- * import { OpenFlowController } from "@vnmig/vnmig";
+ * import { OpenFlowController } from "@vnmig/vnmig/testbed";
  * const controller = OpenFlowController.listen();
  * // ovs-vsctl set-controller BR tcp:127.0.0.1:<controller.port>
  * await controller.waitForSwitches([1n]);

@@ -11,7 +11,7 @@ import {
   paperTestbedTopology,
 } from "../src/openflow/paper_topology.ts";
 import { ORDERINGS } from "../src/openflow/plan.ts";
-import { flowModOptions } from "../src/testbed/plan_executor.ts";
+import { flowModOptions } from "../src/testbed/ovs/plan_executor.ts";
 import {
   decodeMessage,
   encodeError,
@@ -23,7 +23,7 @@ import {
   messageLength,
   splitMessages,
   toHex,
-} from "../src/testbed/openflow13.ts";
+} from "../src/openflow13/mod.ts";
 
 const hasOfctl = await new Deno.Command("sh", {
   args: ["-c", "command -v ovs-ofctl"],
@@ -32,7 +32,7 @@ const hasOfctl = await new Deno.Command("sh", {
 }).output().then((o) => o.success).catch(() => false);
 if (!hasOfctl) {
   console.log(
-    "testbed_openflow13_test: ovs-ofctl not found (Debian package openvswitch-common); skipping the cross-checks against Open vSwitch",
+    "openflow13_test: ovs-ofctl not found (Debian package openvswitch-common); skipping the cross-checks against Open vSwitch",
   );
 }
 
@@ -406,6 +406,10 @@ Deno.test("bad input raises RangeErrors that name the parameter", () => {
     /command must be one of/,
   );
   assert.throws(() => encodeFlowMod(-1, base), /xid must be/);
+  assert.throws(
+    () => encodeSimple("port_status" as "echo_request", 1),
+    /type must be one of echo_request, .*; got "port_status"/,
+  );
   assert.throws(
     () => decodeMessage(new Uint8Array([1, 14, 0, 8, 0, 0, 0, 0])),
     /version must be 4/,

@@ -7,28 +7,15 @@
  * @module
  */
 
-import { assertAtLeast } from "../_validate.ts";
+import { assertAtLeast } from "../../_validate.ts";
 import type {
   FlowEntry,
   FlowMod,
   MigrationPlan,
-} from "../openflow/plan_types.ts";
+} from "../../openflow/plan_types.ts";
 import type { OpenFlowController } from "./controller.ts";
-import type { FlowModOptions, VlanActions } from "./openflow13.ts";
-
-/**
- * Wall-clock milliseconds (Unix epoch) with sub-millisecond resolution: the
- * clock the controller, the sender and the receiver share.
- *
- * @example
- * ```ts
- * import { wallClockMs } from "@vnmig/vnmig";
- * console.log(wallClockMs() > 1.7e12); // true
- * ```
- */
-export function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+import type { FlowModOptions, VlanActions } from "../../openflow13/mod.ts";
+import { wallClockMs } from "../udp/clock.ts";
 
 // Timers overshoot by a few ms: sleep to just before the target, then yield
 // until it passes, so an inserted gap is accurate to about one timer tick.
@@ -47,12 +34,12 @@ async function waitUntil(targetMs: number): Promise<void> {
  *
  * @example
  * ```ts
- * import { flowModOptions } from "@vnmig/vnmig";
+ * import { flowModOptions } from "@vnmig/vnmig/testbed";
  * const options = flowModOptions({
  *   command: "modify",
  *   entry: { switchId: "s1", priority: 100, match: { inPort: 1 }, outPort: 3, flowId: "c->s" },
  * });
- * console.log(options.command, options.outPorts); // modify-strict [ 3 ]
+ * if (options.command !== "modify-strict" || options.outPorts?.[0] !== 3) throw new Error();
  * ```
  */
 export function flowModOptions(message: FlowMod): FlowModOptions {
@@ -141,11 +128,11 @@ export interface ExecutePlanOptions {
  *
  * @example
  * ```ts ignore
- * import { executePlan, OpenFlowController } from "@vnmig/vnmig";
+ * import { executePlan, OpenFlowController } from "@vnmig/vnmig/testbed";
  * const controller = OpenFlowController.listen();
  * // ... switches connect ...
  * const run = await executePlan(controller, { ordering: "none", phases: [] }, () => 1n);
- * console.log(run.messagesSent); // 0
+ * if (run.messagesSent !== 0) throw new Error();
  * ```
  */
 export async function executePlan(

@@ -1,0 +1,164 @@
+/**
+ * One tidy CSV row per testbed run: what was measured beside what the model
+ * predicted (pure). The contract's metrics come from
+ * {@linkcode compareOutcomes} of the two outcomes (the same generic
+ * comparison every mechanism uses); the testbed's own detail (the new
+ * path's and the final barrier's times) is read from the detail both
+ * outcome types share, and the loss breakdown from the measurement.
+ *
+ * @module
+ */
+
+import {
+  compareOutcomes,
+  type MetricComparison,
+  type OutcomeMetric,
+} from "../../migration/mod.ts";
+import type { OvsMeasuredOutcome, OvsPredictedOutcome } from "./outcome.ts";
+import { OVS_TESTBED_TOLERANCES } from "./profiles.ts";
+
+/** A row of data/testbed/migration.csv (the committed sweep; columns in this order). */
+export interface TestbedRow {
+  /** Plan ordering. */
+  readonly ordering: string;
+  /** Whether Open vSwitch cached datapath flows. */
+  readonly datapathFlowCache: boolean;
+  /** Probe rate, packets per second. */
+  readonly packetsPerSecond: number;
+  /** Probe size (IPv4 length), bytes. */
+  readonly packetBytes: number;
+  /** The run's variant ("as planned", "gap after first phase", "drain before delete", "cached datapath"). */
+  readonly variant: string;
+  /** Extra wait inserted after one of the plan's phases, seconds (0 for none). */
+  readonly gapSeconds: number;
+  /** The phase (index) the wait follows ("" for none). */
+  readonly gapAfterPhase: number | "";
+  /** Repetition index. */
+  readonly repeat: number;
+  /** Flow-mods sent. */
+  readonly messagesSent: number;
+  /** Measured first-to-last flow-mod time, seconds. */
+  readonly measuredTotalMigrationSeconds: number;
+  /** Predicted first-to-last flow-mod time, seconds. */
+  readonly predictedTotalMigrationSeconds: number;
+  /** Measured send time of the first probe out of the new port, after the first flow-mod, seconds ("" if not applicable). */
+  readonly measuredNewPathAfterSeconds: number | "";
+  /** The same, predicted by tracing the probes actually sent through the model's rule states, seconds ("" if not applicable). */
+  readonly predictedNewPathAfterSeconds: number | "";
+  /** Predicted time until the branching switch's redirect takes effect, seconds ("" if not applicable). */
+  readonly predictedRedirectAfterSeconds: number | "";
+  /** Measured time until every change was applied (final barrier), seconds. */
+  readonly measuredAllAppliedAfterSeconds: number;
+  /** Predicted time until every change is in effect, seconds. */
+  readonly predictedAllAppliedAfterSeconds: number;
+  /** Probes lost in the migration window (measured). */
+  readonly measuredLostPackets: number;
+  /** Probes the switches' flow tables dropped for want of an entry (measured). */
+  readonly measuredTableMissPackets: number;
+  /** Where they were dropped, e.g. "s2:2 s4:1" ("" for none). */
+  readonly tableMissSwitches: string;
+  /** Probes lost in the migration window (predicted). */
+  readonly predictedLostPackets: number;
+  /** Probes sent in the measured migration window. */
+  readonly windowPackets: number;
+  /** Probes lost outside the window (measured; not caused by the plan). */
+  readonly lostOutsideWindowPackets: number;
+  /** Probes sent in the whole run. */
+  readonly sentPackets: number;
+  /** Duplicated arrivals. */
+  readonly duplicatedPackets: number;
+  /** Reordered arrivals. */
+  readonly reorderedPackets: number;
+  /** Longest run of consecutive lost probes. */
+  readonly longestGapPackets: number;
+  /** Longest time between arrivals, seconds. */
+  readonly longestArrivalGapSeconds: number;
+}
+
+/** The labels of a run in the sweep that the outcomes do not carry. */
+export interface TestbedRowLabels {
+  /** The run's variant label. */
+  readonly variant: string;
+  /** Extra wait inserted after one phase, seconds (0 for none). */
+  readonly gapSeconds: number;
+  /** The phase the wait follows ("" for none). */
+  readonly gapAfterPhase: number | "";
+  /** Repetition index. */
+  readonly repeat: number;
+}
+
+/**
+ * The CSV row of one run and its prediction, which must be of the very
+ * same scenario.
+ *
+ * @example
+ * ```ts
+ * import { analyzeOvsRecording, paperOvsScenario, predictOvsMigration, ReceiverTally, testbedRow } from "@vnmig/vnmig/testbed";
+ * const scenario = paperOvsScenario({ packetsPerSecond: 1000 });
+ * // A run recorded by hand: 1000 probes 1 ms apart, all received, the plan from 500 ms.
+ * const tally = new ReceiverTally(1000);
+ * for (let seq = 0; seq < 1000; seq++) tally.add(seq, seq);
+ * const sentMsBySeq = Array.from({ length: 1000 }, (_, k) => k);
+ * const counters = (n: number) => ({ sinkPacketsBySwitch: { s1: 0 }, oldPortPackets: n, newPortPackets: n });
+ * const measured = analyzeOvsRecording(scenario, {
+ *   execution: { ordering: "paper", phases: [], firstMessageMs: 500, lastMessageMs: 501.5, allAppliedMs: 502, totalMigrationSeconds: 0.0015, messagesSent: 10, errorCount: 0 },
+ *   sender: { sentPackets: 1000, firstSendMs: 0, lastSendMs: 999, sendErrors: 0, stopped: false, sentMsBySeq },
+ *   receiver: { ...tally.report(1000), foreignPackets: 0, outOfRangePackets: 0 },
+ *   receiverDropPackets: 0, before: counters(0), after: { ...counters(0), oldPortPackets: 501, newPortPackets: 499 },
+ * });
+ * const predicted = predictOvsMigration(scenario, { sendOffsetsSeconds: measured.windowSendOffsetsSeconds });
+ * const row = testbedRow(measured, predicted, { variant: "as planned", gapSeconds: 0, gapAfterPhase: "", repeat: 0 });
+ * if (row.messagesSent !== 10 || row.measuredLostPackets !== 0 || row.predictedLostPackets !== 0) throw new Error();
+ * if (row.windowPackets !== 43 || row.measuredNewPathAfterSeconds !== 0.001) throw new Error();
+ * ```
+ */
+export function testbedRow(
+  measured: OvsMeasuredOutcome,
+  predicted: OvsPredictedOutcome,
+  labels: TestbedRowLabels,
+): TestbedRow {
+  if (measured.scenario !== predicted.scenario) {
+    throw new RangeError(
+      "measured and predicted must be outcomes of the same scenario value (like for like)",
+    );
+  }
+  const compared = new Map<OutcomeMetric, MetricComparison>(
+    compareOutcomes(measured, predicted, OVS_TESTBED_TOLERANCES).map((
+      c,
+    ) => [c.metric, c]),
+  );
+  const total = compared.get("totalMigrationSeconds")!;
+  const lost = compared.get("data.lostPackets")!;
+  const { scenario, receiver } = measured;
+  return {
+    ordering: scenario.flows.plan.ordering,
+    datapathFlowCache: scenario.datapathFlowCache,
+    packetsPerSecond: scenario.packetsPerSecond,
+    packetBytes: scenario.packetSizeBytes,
+    variant: labels.variant,
+    gapSeconds: labels.gapSeconds,
+    gapAfterPhase: labels.gapAfterPhase,
+    repeat: labels.repeat,
+    messagesSent: measured.messagesSent,
+    measuredTotalMigrationSeconds: total.measured,
+    predictedTotalMigrationSeconds: total.predicted,
+    measuredNewPathAfterSeconds: measured.newPathAfterSeconds ?? "",
+    predictedNewPathAfterSeconds: predicted.newPathAfterSeconds ?? "",
+    predictedRedirectAfterSeconds: predicted.redirectAfterSeconds ?? "",
+    measuredAllAppliedAfterSeconds: measured.allAppliedAfterSeconds,
+    predictedAllAppliedAfterSeconds: predicted.allAppliedAfterSeconds,
+    measuredLostPackets: lost.measured,
+    measuredTableMissPackets: measured.tableMissPackets,
+    tableMissSwitches: Object.entries(measured.tableMissBySwitch).map((
+      [s, n],
+    ) => `${s}:${n}`).join(" "),
+    predictedLostPackets: lost.predicted,
+    windowPackets: measured.data.sentPackets,
+    lostOutsideWindowPackets: measured.lostOutsideWindowPackets,
+    sentPackets: receiver.sentPackets,
+    duplicatedPackets: receiver.duplicatedPackets,
+    reorderedPackets: receiver.reorderedPackets,
+    longestGapPackets: receiver.longestGapPackets,
+    longestArrivalGapSeconds: receiver.longestArrivalGapSeconds,
+  };
+}
