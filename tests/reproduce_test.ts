@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import {
+  claimById,
+  CLAIMS,
   claimsTable,
   evaluateClaims,
+  measuredOpenflowRows,
   paperExperiment,
   paperFigures,
   paperRun,
+  profileValues,
+  runNegativeControls,
+  sensitivityStudy,
 } from "../mod.ts";
 import type { SweepRow } from "../mod.ts";
 
@@ -187,4 +193,86 @@ Deno.test("claims need every mechanism and two packet sizes, and say so", () => 
     () => paperExperiment({ packetRatesPerSecond: [1000, 0] }),
     /packetRatesPerSecond\[1\] must be a finite number in \(0, \+inf\); got 0/,
   );
+});
+
+Deno.test("every negative control makes its claim fail (a change to the mechanism, not to the rows)", () => {
+  const results = runNegativeControls({ rows });
+  assert.ok(results.length >= 9);
+  assert.deepEqual(
+    [...new Set(results.map((r) => r.control.claim))].sort(),
+    ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"],
+  );
+  for (const r of results) {
+    assert.equal(
+      r.check.status,
+      "fail",
+      `${r.control.claim} under "${r.control.change}": ${r.check.reproduced}`,
+    );
+  }
+  // The unchanged runs pass the same checks: the controls, not the
+  // evidence assembly, make them fail.
+  for (const c of CLAIMS) {
+    assert.equal(
+      c.check({ rows, ...scaling }).status,
+      "pass",
+      `${c.id} holds on the unchanged runs`,
+    );
+  }
+});
+
+Deno.test("sensitivity: every profile variant runs, and the link rate carries C2 and C3", () => {
+  const study = sensitivityStudy({
+    rows,
+    packetRatesPerSecond: [500, 5000, 10000],
+    packetSizesBytes: [64],
+  });
+  assert.equal(study.length, 2 * profileValues().length);
+  const link = study.filter((s) =>
+    s.name === "PAPER_TESTBED.linkBitsPerSecond"
+  );
+  assert.ok(link.every((s) => s.flipped.includes("C2")));
+  // A value no model reads flips nothing.
+  const phase = study.filter((s) =>
+    s.name === "PAPER_PLANE_SEPARATION.removalSeconds"
+  );
+  assert.ok(phase.every((s) => s.flipped.length === 0));
+});
+
+Deno.test("measured Open vSwitch runs become OpenFlow evidence, and the claims check them", () => {
+  const measured = measuredOpenflowRows([
+    {
+      ordering: "paper",
+      variant: "as planned",
+      packetsPerSecond: 1000,
+      packetBytes: 64,
+      measuredTotalMigrationSeconds: 0.0017,
+      measuredLostPackets: 0,
+      sentPackets: 1200,
+      longestGapPackets: 0,
+    },
+    {
+      ordering: "delete-old-first",
+      variant: "gap after first phase",
+      packetsPerSecond: 1000,
+      packetBytes: 64,
+      measuredTotalMigrationSeconds: 0.1,
+      measuredLostPackets: 100,
+      sentPackets: 1200,
+      longestGapPackets: 100,
+    },
+  ]);
+  assert.equal(measured.length, 1); // only the paper's ordering as planned
+  assert.equal(claimById("C4").check({ rows: measured }).status, "pass");
+  assert.equal(claimById("C9").check({ rows: measured }).status, "pass");
+  assert.equal(
+    claimById("C3").check({ rows: measured }).status,
+    "not measured",
+  );
+  const lossy = [{
+    ...measured[0],
+    "data.lostPackets": 3,
+    dataOutageSeconds: 0.003,
+  }];
+  assert.equal(claimById("C4").check({ rows: lossy }).status, "fail");
+  assert.equal(claimById("C9").check({ rows: lossy }).status, "fail");
 });

@@ -3,14 +3,10 @@
 // REPORT.md with the claims table. Exits 1 when a claim fails.
 
 import { parseArgs } from "node:util";
-import { toCsv } from "../sweep/csv.ts";
 import { stderrProgress } from "../sweep/progress.ts";
-import { summarize } from "../stats/summary.ts";
-import { evaluateClaims } from "../reproduce/claims.ts";
-import { paperFigures } from "../reproduce/figures.ts";
-import { PAPER_EXPERIMENT, paperExperiment } from "../reproduce/paper.ts";
-import { reportMarkdown } from "../reproduce/report.ts";
-import { openflowScalingStudy } from "../reproduce/openflow_scaling.ts";
+import { loadMeasuredEvidence } from "./_measured_files.ts";
+import { PAPER_EXPERIMENT } from "../reproduce/paper.ts";
+import { reproducePaper } from "../reproduce/run.ts";
 
 const USAGE = `Usage: deno task reproduce [options]
 
@@ -67,68 +63,45 @@ const rates = values.quick
   ? PAPER_EXPERIMENT.packetRatesPerSecond.filter((_, i) => i % 2 === 0)
   : PAPER_EXPERIMENT.packetRatesPerSecond;
 const out = values.out;
-Deno.mkdirSync(out, { recursive: true });
 
 const started = performance.now();
-const rows = paperExperiment({
+const progress = { stage: "", bar: stderrProgress("migrations") };
+const reproduction = await reproducePaper({
   repetitions,
   seed,
   packetRatesPerSecond: rates,
-  onProgress: stderrProgress("migrations"),
+  formats: formats as ("svg" | "png")[],
+  measured: await loadMeasuredEvidence(),
+  onProgress: (stage, done, total) => {
+    if (stage !== progress.stage) {
+      progress.stage = stage;
+      progress.bar = stderrProgress(stage);
+    }
+    progress.bar(done, total);
+  },
 });
-const scaling = await openflowScalingStudy(seed);
-const claims = evaluateClaims({ rows, ...scaling.claimInputs });
-const figures = await paperFigures(rows);
-
-Deno.writeTextFileSync(`${out}/paper_runs.csv`, toCsv(rows) + "\n");
-const metrics = {
-  fig5_downtime: "downtimeSeconds",
-  fig6_lost_packets: "data.lostPackets",
-  fig7_total_migration_time: "totalMigrationSeconds",
-} as const;
-for (const { name, figure } of figures) {
-  const summary = summarize(rows, {
-    x: "packetsPerSecond",
-    y: metrics[name as keyof typeof metrics],
-    series: "label",
-    facet: "packetSizeBytes",
-  }).map((s) => ({
-    mechanism: s.series,
-    packetSizeBytes: Number(s.facet),
-    packetsPerSecond: s.x,
-    mean: s.mean,
-    sd: s.sd,
-    min: s.min,
-    max: s.max,
-    runs: s.n,
-  }));
-  Deno.writeTextFileSync(`${out}/${name}.csv`, toCsv(summary) + "\n");
-  await figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
+Deno.mkdirSync(out, { recursive: true });
+for (const file of reproduction.files) {
+  const path = `${out}/${file.name}`;
+  if (typeof file.contents === "string") {
+    Deno.writeTextFileSync(path, file.contents);
+  } else Deno.writeFileSync(path, file.contents);
 }
-Deno.writeTextFileSync(
-  `${out}/openflow_scaling.csv`,
-  toCsv(scaling.rows) + "\n",
-);
-for (const { name, figure } of scaling.figures) {
-  await figure.save(`${out}/${name}`, formats as ("svg" | "png")[]);
-}
-const allFigures = [...figures, ...scaling.figures];
-Deno.writeTextFileSync(
-  `${out}/REPORT.md`,
-  reportMarkdown(claims, allFigures, {
-    seed,
-    repetitions,
-    runs: rows.length,
-    packetRatesPerSecond: rates,
-    formats,
-  }),
-);
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-for (const c of claims) {
+for (const c of reproduction.claims) {
   console.log(`${c.pass ? "pass" : "FAIL"} ${c.id} ${c.reproduced}`);
 }
+for (const c of reproduction.controls) {
+  if (!c.behaved) {
+    console.log(
+      `CONTROL DID NOT FAIL ${c.control.claim}: ${c.control.change}: ${c.check.reproduced}`,
+    );
+  }
+}
 console.log(
-  `wrote ${out}/REPORT.md, ${allFigures.length} figures, CSV data (${rows.length} runs, ${seconds} s)`,
+  `wrote ${out}/REPORT.md and ${
+    reproduction.files.length - 1
+  } more files (${reproduction.rows.length} runs, ${seconds} s)`,
 );
-Deno.exit(claims.every((c) => c.pass) ? 0 : 1);
+Deno.exit(reproduction.passed ? 0 : 1);

@@ -22,13 +22,46 @@ export {
   type PaperRunOptions,
 } from "./paper.ts";
 export {
+  type Claim,
+  claimById,
+  type ClaimCheck,
   type ClaimInputs,
   type ClaimResult,
+  CLAIMS,
+  type ClaimStatus,
   evaluateClaims,
 } from "./claims.ts";
 export { MECHANISM_COLORS, type NamedFigure, paperFigures } from "./figures.ts";
-export { claimsTable, type ReportContext, reportMarkdown } from "./report.ts";
+export {
+  claimsTable,
+  evidenceTable,
+  type ReportContext,
+  reportMarkdown,
+} from "./report.ts";
 export {
   type OpenflowScaling,
   openflowScalingStudy,
 } from "./openflow_scaling.ts";
+export {
+  type ControlResult,
+  NEGATIVE_CONTROLS,
+  type NegativeControl,
+  type NegativeControlOptions,
+  runNegativeControls,
+} from "./controls.ts";
+export {
+  type ProfileValue,
+  profileValues,
+  type SensitivityOptions,
+  type SensitivityRow,
+  sensitivityStudy,
+} from "./sensitivity.ts";
+export { measuredOpenflowRows } from "./measured.ts";
+export {
+  type MeasuredChecks,
+  type MeasuredEvidence,
+  type OutputFile,
+  reproducePaper,
+  type Reproduction,
+  type ReproductionOptions,
+} from "./run.ts";

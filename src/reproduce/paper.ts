@@ -17,7 +17,7 @@ import {
 import { mechanismById, MECHANISMS } from "../mechanisms/mod.ts";
 import type { MigrationOutcome } from "../migration/outcome.ts";
 import { outcomeRow } from "../migration/row.ts";
-import { sweep, type SweepRow } from "../sweep/sweep.ts";
+import { sweep, type SweepOptions, type SweepRow } from "../sweep/sweep.ts";
 
 /** The grid of the papers' experiments. */
 export interface PaperExperimentGrid {
@@ -65,6 +65,8 @@ export interface PaperRunOptions {
   packetSizeBytes?: number;
   /** Seed of this run's variation. Default none (nominal values). */
   seed?: number;
+  /** The mechanism's own options beside rate, size and seed (a profile, steps, an ordering...). Default none. */
+  options?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -83,8 +85,9 @@ export function paperRun(
   packetsPerSecond: number,
   options: PaperRunOptions = {},
 ): MigrationOutcome {
-  assertKnownKeys("options", options, ["packetSizeBytes", "seed"]);
+  assertKnownKeys("options", options, ["packetSizeBytes", "seed", "options"]);
   return mechanismById(mechanism).migrate({
+    ...options.options,
     packetsPerSecond,
     packetSizeBytes: options.packetSizeBytes ?? 64,
     seed: options.seed,
@@ -103,6 +106,12 @@ export interface PaperExperimentOptions {
   packetSizesBytes?: readonly number[];
   /** Mechanism ids. Default every mechanism of the registry. */
   mechanisms?: readonly string[];
+  /** Each mechanism's own options, by id (a changed profile, steps, ordering...). Default none. */
+  mechanismOptions?: Readonly<
+    Record<string, Readonly<Record<string, unknown>>>
+  >;
+  /** Common random numbers across grid points ({@linkcode SweepOptions}). Default false. */
+  commonRandomNumbers?: boolean;
   /** Progress callback (runs done, runs in all). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -113,6 +122,8 @@ const EXPERIMENT_KEYS: readonly (keyof PaperExperimentOptions)[] = [
   "packetRatesPerSecond",
   "packetSizesBytes",
   "mechanisms",
+  "mechanismOptions",
+  "commonRandomNumbers",
   "onProgress",
 ];
 
@@ -139,6 +150,11 @@ export function paperExperiment(
   rates.forEach((r, i) => assertPositive(`packetRatesPerSecond[${i}]`, r));
   sizes.forEach((s, i) => assertAtLeast(`packetSizesBytes[${i}]`, s, 1));
   ids.forEach((id) => mechanismById(id));
+  assertKnownKeys(
+    "mechanismOptions",
+    options.mechanismOptions,
+    MECHANISMS.map((m) => m.id),
+  );
   const repetitions = options.repetitions ?? PAPER_EXPERIMENT.repetitions;
   assertInteger("repetitions", repetitions, 1);
   return sweep(
@@ -151,6 +167,7 @@ export function paperExperiment(
       const outcome = paperRun(mechanism, packetsPerSecond, {
         packetSizeBytes,
         seed,
+        options: options.mechanismOptions?.[mechanism],
       });
       const { mechanism: _id, ...fields } = outcomeRow(outcome);
       return { label: mechanismById(mechanism).label, ...fields };
@@ -158,6 +175,7 @@ export function paperExperiment(
     {
       repetitions,
       seed: options.seed ?? 0,
+      commonRandomNumbers: options.commonRandomNumbers,
       onProgress: options.onProgress,
     },
   );
