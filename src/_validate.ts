@@ -50,13 +50,22 @@ export function assertInRange(
   }
 }
 
-/** Throws unless `value` is an integer >= `min` (default 0). */
-export function assertInteger(name: string, value: number, min = 0): void {
-  if (!Number.isSafeInteger(value) || value < min) {
+/**
+ * Throws unless `value` is an integer in [min, max] (default [0, 2^53 - 1]):
+ * give `max` wherever a real limit exists (a 16-bit field, a TTL), so that
+ * the message states it instead of 9007199254740991.
+ */
+export function assertInteger(
+  name: string,
+  value: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new RangeError(
-      `${name} must be an integer in [${min}, ${Number.MAX_SAFE_INTEGER}]; got ${
-        show(value)
-      }`,
+      `${name} must be an integer in [${min}, ${
+        max === Number.MAX_SAFE_INTEGER ? "2^53 - 1" : max
+      }]; got ${show(value)}`,
     );
   }
 }
@@ -65,7 +74,7 @@ export function assertInteger(name: string, value: number, min = 0): void {
 export function assertCapacity(name: string, value: number): void {
   if (value !== Infinity && (!Number.isSafeInteger(value) || value < 0)) {
     throw new RangeError(
-      `${name} must be an integer in [0, ${Number.MAX_SAFE_INTEGER}] or Infinity; got ${
+      `${name} must be an integer in [0, 2^53 - 1] or Infinity; got ${
         show(value)
       }`,
     );
@@ -107,6 +116,29 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The known name nearest to a misspelt one (a few edits away, or one that
+ * starts with it: a missing unit suffix, "packetSize"), or undefined when
+ * none is near enough to suggest. Shared by option objects and command
+ * lines.
+ */
+export function nearestName(
+  name: string,
+  known: readonly string[],
+): string | undefined {
+  const lower = name.toLowerCase();
+  let nearest: string | undefined;
+  let best = Infinity;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    const d = c.startsWith(lower) || lower.startsWith(c)
+      ? 1
+      : editDistance(lower, c);
+    if (d < best) [best, nearest] = [d, candidate];
+  }
+  return best <= Math.max(2, Math.floor(name.length / 3)) ? nearest : undefined;
+}
+
+/**
  * Throws unless every own key of `options` is one of `known`: a misspelt
  * option is an error that names it and suggests the nearest known name,
  * never a silently ignored field. `undefined` and `null` options pass (the
@@ -127,21 +159,10 @@ export function assertKnownKeys(
   }
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    // The nearest known name: a few edits away, or one that starts with
-    // the misspelt name (a missing unit suffix: "packetSize").
-    const lower = key.toLowerCase();
-    let nearest = "";
-    let best = Infinity;
-    for (const candidate of known) {
-      const c = candidate.toLowerCase();
-      const d = c.startsWith(lower) || lower.startsWith(c)
-        ? 1
-        : editDistance(lower, c);
-      if (d < best) [best, nearest] = [d, candidate];
-    }
-    const hint = best <= Math.max(2, Math.floor(key.length / 3))
-      ? `; did you mean ${JSON.stringify(nearest)}?`
-      : "";
+    const nearest = nearestName(key, known);
+    const hint = nearest === undefined
+      ? ""
+      : `; did you mean ${JSON.stringify(nearest)}?`;
     throw new RangeError(
       `${name} has no option ${JSON.stringify(key)}${hint} (known: ${
         known.join(", ")

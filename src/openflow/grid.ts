@@ -8,8 +8,8 @@
 
 import {
   assertAtLeast,
-  assertInRange,
   assertInteger,
+  assertKnownKeys,
   assertPositive,
 } from "../_validate.ts";
 import {
@@ -79,12 +79,19 @@ export function gridHostId(r: number, c: number): string {
  * ```
  */
 export function gridTopology(options: GridOptions = {}): Topology {
+  assertKnownKeys("options", options, [
+    "rows",
+    "columns",
+    "linkLatencySeconds",
+    "linkBitsPerSecond",
+    "controlHopLatencySeconds",
+    "controllerAttachedTo",
+  ]);
   const rows = options.rows ?? 10;
   const columns = options.columns ?? 10;
-  assertInteger("rows", rows, 1);
-  assertInteger("columns", columns, 1);
-  assertInRange("rows", rows, 1, 255);
-  assertInRange("columns", columns, 1, 255);
+  // Host h{r}_{c} has address 10.{r}.{c}.1: each index is an octet.
+  assertInteger("rows", rows, 1, 255);
+  assertInteger("columns", columns, 1, 255);
   const latencySeconds = options.linkLatencySeconds ?? 0.0001;
   const bitsPerSecond = options.linkBitsPerSecond ?? 1e9;
   assertAtLeast("linkLatencySeconds", latencySeconds, 0);

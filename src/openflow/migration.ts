@@ -44,9 +44,11 @@ import type { FlowEntry, MigrationPlan } from "./plan_types.ts";
 import {
   type MigrationTiming,
   migrationTiming,
+  TIMING_KEYS,
   type TimingOptions,
 } from "./timing.ts";
-import type { Topology } from "./topology.ts";
+import { checkFlowEntries } from "./routing.ts";
+import { indexTopology, type Topology } from "./topology.ts";
 
 /** Options of {@linkcode openflowMigration}. */
 export interface OpenflowMigrationOptions extends MigrationScenario {
@@ -126,6 +128,15 @@ export function openflowMigration(
   const net = options.topology ?? paperTestbedTopology();
   const migrations = options.migrations ?? paperTestbedMigrations(net);
   const initial = options.initialEntries ?? initialEntries(net, migrations);
+  if (options.initialEntries !== undefined) {
+    checkFlowEntries(indexTopology(net), initial, "initialEntries");
+  }
+  // seed and startSeconds come from this call: refuse them in timing.
+  assertKnownKeys(
+    "timing",
+    options.timing,
+    TIMING_KEYS.filter((k) => k !== "seed" && k !== "startSeconds"),
+  );
   const plan = options.plan ??
     planMigration(net, migrations, { ordering: options.ordering ?? "paper" });
   const timing = migrationTiming(plan, net, {

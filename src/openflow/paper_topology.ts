@@ -23,7 +23,7 @@
  * @module
  */
 
-import { assertInteger } from "../_validate.ts";
+import { assertInteger, assertKnownKeys } from "../_validate.ts";
 import type { FlowEntry, MigrationPlan } from "./plan_types.ts";
 import { type Flow, flow } from "./routing.ts";
 import {
@@ -69,6 +69,11 @@ export interface PaperTestbedOptions {
 export function paperTestbedTopology(
   options: PaperTestbedOptions = {},
 ): Topology {
+  assertKnownKeys("options", options, [
+    "linkLatencySeconds",
+    "linkBitsPerSecond",
+    "controlHopLatencySeconds",
+  ]);
   const latencySeconds = options.linkLatencySeconds ?? 0.00005;
   const bitsPerSecond = options.linkBitsPerSecond ?? 1e8;
   const switches: Switch[] = [
@@ -144,10 +149,13 @@ export const PAPER_OLD_PATH: readonly string[] = ["s1", "s2", "s4"];
  */
 export const PAPER_NEW_PATH: readonly string[] = ["s1", "s3", "s4"];
 
+// Pairs whose virtual client addresses fit 10.1.0.0 to 10.255.255.255.
+const MAX_FLOW_PAIRS = 255 * 65536;
+
 /** Options of {@linkcode paperTestbedMigrations}. */
 export interface PaperMigrationOptions {
   /**
-   * Client/server flow pairs to move, >= 1. Pair 0 uses the hosts'
+   * Client/server flow pairs to move, 1..16711680. Pair 0 uses the hosts'
    * addresses; pair i > 0 a virtual client-side address
    * 10.(1 + i / 65536).(i / 256 % 256).(i % 256), as traffic from
    * many sources behind the client. Default 1 (the paper's two flows).
@@ -171,8 +179,11 @@ export function paperTestbedMigrations(
   net: Topology,
   options: PaperMigrationOptions = {},
 ): FlowMigration[] {
+  assertKnownKeys("options", options, ["flowPairs"]);
   const pairs = options.flowPairs ?? 1;
-  assertInteger("flowPairs", pairs, 1);
+  // Pair i's virtual address is 10.(1 + i / 65536)...: the second octet
+  // stays at most 255.
+  assertInteger("flowPairs", pairs, 1, MAX_FLOW_PAIRS);
   const forward: Flow = flow(net, "client", "server");
   const backward: Flow = flow(net, "server", "client");
   const out: FlowMigration[] = [];
@@ -224,7 +235,9 @@ export function paperTestbedInitialEntries(
   net: Topology,
   options: Pick<PlanOptions, "matchInPort"> & PaperMigrationOptions = {},
 ): FlowEntry[] {
-  return initialEntries(net, paperTestbedMigrations(net, options), options);
+  assertKnownKeys("options", options, ["matchInPort", "flowPairs"]);
+  const { flowPairs, ...plan } = options;
+  return initialEntries(net, paperTestbedMigrations(net, { flowPairs }), plan);
 }
 
 /**
@@ -244,8 +257,14 @@ export function paperTestbedPlan(
   ordering: Ordering = "paper",
   options: Omit<PlanOptions, "ordering"> & PaperMigrationOptions = {},
 ): MigrationPlan {
-  return planMigration(net, paperTestbedMigrations(net, options), {
-    ...options,
+  assertKnownKeys("options", options, [
+    "matchInPort",
+    "versionVlanVid",
+    "flowPairs",
+  ]);
+  const { flowPairs, ...plan } = options;
+  return planMigration(net, paperTestbedMigrations(net, { flowPairs }), {
+    ...plan,
     ordering,
   });
 }

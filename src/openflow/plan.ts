@@ -22,7 +22,7 @@
  * @module
  */
 
-import { assertInRange, assertInteger, assertOneOf } from "../_validate.ts";
+import { assertInteger, assertKnownKeys, assertOneOf } from "../_validate.ts";
 import type {
   FlowEntry,
   FlowMod,
@@ -256,11 +256,15 @@ function diffFlow(
 }
 
 function checkOptions(options: PlanOptions): Required<PlanOptions> {
+  assertKnownKeys("options", options, [
+    "ordering",
+    "matchInPort",
+    "versionVlanVid",
+  ]);
   const ordering = options.ordering ?? "paper";
   assertOneOf("ordering", ordering, ORDERINGS);
   const vid = options.versionVlanVid ?? 2;
-  assertInteger("versionVlanVid", vid, 1);
-  assertInRange("versionVlanVid", vid, 1, 4094);
+  assertInteger("versionVlanVid", vid, 1, 4094);
   return {
     ordering,
     matchInPort: options.matchInPort ?? true,
@@ -304,6 +308,7 @@ export function initialEntries(
   migrations: readonly FlowMigration[],
   options: Pick<PlanOptions, "matchInPort"> = {},
 ): FlowEntry[] {
+  assertKnownKeys("options", options, ["matchInPort"]);
   checkMigrations(migrations);
   const index = indexTopology(topology);
   const matchInPort = options.matchInPort ?? true;

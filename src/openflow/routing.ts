@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertInRange, assertInteger } from "../_validate.ts";
+import { assertInteger, assertKnownKeys } from "../_validate.ts";
 import type { FlowEntry, FlowMatch } from "./plan_types.ts";
 import {
   indexTopology,
@@ -71,9 +71,9 @@ export function flow(
       }`,
     );
   }
+  assertKnownKeys("options", options, ["id", "match", "priority"]);
   const priority = options.priority ?? 100;
-  assertInteger("priority", priority, 0);
-  assertInRange("priority", priority, 0, 65534);
+  assertInteger("priority", priority, 0, 65534);
   return {
     id: options.id ?? `${srcHost}->${dstHost}`,
     srcHost,
@@ -101,6 +101,7 @@ export function shortestPath(
   toSwitch: string,
   options: ShortestPathOptions = {},
 ): string[] {
+  assertKnownKeys("options", options, ["avoid"]);
   const index = indexTopology(topology);
   for (
     const [name, id] of [["fromSwitch", fromSwitch], ["toSwitch", toSwitch]]
@@ -165,6 +166,8 @@ export interface PathEntryOptions {
   /** Add the ingress port to every entry's match. Default true (exact-match entries, as NOX installs them). */
   matchInPort?: boolean;
 }
+
+const PATH_ENTRY_KEYS: readonly (keyof PathEntryOptions)[] = ["matchInPort"];
 
 /**
  * Checks that a path is a simple list of linked switches from the source
@@ -233,6 +236,54 @@ export function checkFlowPath(
 }
 
 /**
+ * Checks flow entries given by hand against a topology: each on a switch of
+ * the topology, outputting to one of its ports, with a priority in
+ * 0..65535; throws a RangeError naming the first faulty entry.
+ *
+ * @example
+ * ```ts
+ * import { throws } from "node:assert/strict";
+ * import { paperTestbedInitialEntries, paperTestbedTopology } from "@vnmig/vnmig/openflow";
+ * import { checkFlowEntries } from "./routing.ts";
+ * import { indexTopology } from "./topology.ts";
+ * const net = paperTestbedTopology();
+ * const entries = paperTestbedInitialEntries(net);
+ * checkFlowEntries(indexTopology(net), entries); // no error
+ * throws(() => checkFlowEntries(indexTopology(net), [{ ...entries[0], switchId: "s9" }]), /switch id/);
+ * ```
+ */
+export function checkFlowEntries(
+  index: TopologyIndex,
+  entries: readonly FlowEntry[],
+  name = "entries",
+): void {
+  if (!Array.isArray(entries)) {
+    throw new RangeError(
+      `${name} must be an array of flow entries; got ${String(entries)}`,
+    );
+  }
+  entries.forEach((e, i) => {
+    if (!index.hasSwitch(e?.switchId)) {
+      throw new RangeError(
+        `${name}[${i}].switchId must be a switch id of the topology; got ${
+          JSON.stringify(e?.switchId)
+        }`,
+      );
+    }
+    const ports = index.topology.switches.find((s) => s.id === e.switchId)!
+      .ports;
+    if (!ports.includes(e.outPort)) {
+      throw new RangeError(
+        `${name}[${i}].outPort must be a port of ${e.switchId} (${
+          ports.join(", ")
+        }); got ${JSON.stringify(e.outPort)}`,
+      );
+    }
+    assertInteger(`${name}[${i}].priority`, e.priority, 0, 65535);
+  });
+}
+
+/**
  * The flow entries that send a flow along a path: one per switch, matching
  * the flow's fields (plus the ingress port, by default) and outputting to
  * the port toward the next switch (or the destination host's port).
@@ -252,6 +303,7 @@ export function pathEntries(
   path: readonly string[],
   options: PathEntryOptions = {},
 ): FlowEntry[] {
+  assertKnownKeys("options", options, PATH_ENTRY_KEYS);
   return entriesWithIndex(indexTopology(topology), f, path, options);
 }
 
@@ -275,6 +327,7 @@ export function entriesWithIndex(
   path: readonly string[],
   options: PathEntryOptions = {},
 ): FlowEntry[] {
+  assertKnownKeys("options", options, PATH_ENTRY_KEYS);
   checkFlowPath(index, f, path);
   return uncheckedEntries(index, f, path, options);
 }

@@ -13,7 +13,12 @@
  * @module
  */
 
-import { assertAtLeast, assertInteger, assertPositive } from "../_validate.ts";
+import {
+  assertAtLeast,
+  assertInteger,
+  assertKnownKeys,
+  assertPositive,
+} from "../_validate.ts";
 import { paperTestbedPlan, paperTestbedTopology } from "./paper_topology.ts";
 import type { Ordering } from "./plan.ts";
 import {
@@ -22,6 +27,7 @@ import {
   type CompactSummary,
   compactTiming,
   summarizeCompactTiming,
+  TIMING_KEYS,
   type TimingOptions,
 } from "./timing.ts";
 import {
@@ -124,6 +130,19 @@ function withExtraHops(net: Topology, extra: number, perHop: number): Topology {
  * ```
  */
 export function migrationScaling(options: ScalingOptions = {}): ScalingRow[] {
+  assertKnownKeys("options", options, [
+    "flowPairCounts",
+    "extraControlHops",
+    "installPerSecond",
+    "ordering",
+    "controlHopLatencySeconds",
+    "timing",
+  ]);
+  assertKnownKeys(
+    "timing",
+    options.timing,
+    TIMING_KEYS.filter((k) => k !== "installBySwitch" && k !== "startSeconds"),
+  );
   const perHop = options.controlHopLatencySeconds ??
     PAPER_TESTBED_PROFILE.controlHopLatencySeconds;
   assertAtLeast("controlHopLatencySeconds", perHop, 0);

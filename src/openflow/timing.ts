@@ -25,6 +25,7 @@ import {
   assertFinite,
   assertInRange,
   assertInteger,
+  assertKnownKeys,
 } from "../_validate.ts";
 import { randomExponential, randomLcg } from "../random.ts";
 import type { FlowMod, MigrationPlan } from "./plan_types.ts";
@@ -75,6 +76,18 @@ export interface TimingOptions {
    */
   gapAfterPhaseSeconds?: readonly number[];
 }
+
+/** The option names of {@linkcode TimingOptions}. */
+export const TIMING_KEYS: readonly (keyof TimingOptions)[] = [
+  "controllerPerMessageSeconds",
+  "install",
+  "installBySwitch",
+  "flowVisor",
+  "startSeconds",
+  "seed",
+  "drainBeforeDeleteSeconds",
+  "gapAfterPhaseSeconds",
+];
 
 /** When one flow-mod was sent, arrived and took effect. */
 export interface MessageTiming {
@@ -176,6 +189,7 @@ export function compactPlan(
 }
 
 function checkDistribution(name: string, d: InstallTimeDistribution): void {
+  assertKnownKeys(name, d, ["minSeconds", "meanSeconds"]);
   assertAtLeast(`${name}.minSeconds`, d.minSeconds, 0);
   assertAtLeast(`${name}.meanSeconds`, d.meanSeconds, d.minSeconds);
 }
@@ -215,6 +229,7 @@ export function compactTiming(
   topology: Topology,
   options: TimingOptions = {},
 ): CompactTiming {
+  assertKnownKeys("options", options, TIMING_KEYS);
   const perMessage = options.controllerPerMessageSeconds ??
     PAPER_TESTBED_PROFILE.controllerPerMessageSeconds;
   assertAtLeast("controllerPerMessageSeconds", perMessage, 0);
@@ -229,6 +244,10 @@ export function compactTiming(
   gaps.forEach((g, i) => assertAtLeast(`gapAfterPhaseSeconds[${i}]`, g, 0));
   const fv = options.flowVisor;
   if (fv) {
+    assertKnownKeys("flowVisor", fv, [
+      "extraLatencySeconds",
+      "perMessageSeconds",
+    ]);
     assertAtLeast("flowVisor.extraLatencySeconds", fv.extraLatencySeconds, 0);
     assertAtLeast("flowVisor.perMessageSeconds", fv.perMessageSeconds, 0);
   }

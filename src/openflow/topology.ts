@@ -13,8 +13,8 @@
 
 import {
   assertAtLeast,
-  assertInRange,
   assertInteger,
+  assertKnownKeys,
   assertPositive,
 } from "../_validate.ts";
 
@@ -131,6 +131,13 @@ export interface TopologyOptions {
 
 const MAX_PORT = 0xfeff;
 
+const TOPOLOGY_KEYS: readonly (keyof TopologyOptions)[] = [
+  "switches",
+  "links",
+  "hosts",
+  "controller",
+];
+
 /**
  * Makes a topology, checking it: unique ids, ports in 1..65279 and used by
  * at most one link or host, links and hosts on existing switch ports, valid
@@ -152,6 +159,7 @@ const MAX_PORT = 0xfeff;
  * ```
  */
 export function topology(options: TopologyOptions): Topology {
+  assertKnownKeys("options", options, TOPOLOGY_KEYS);
   const t: Topology = {
     switches: options.switches,
     links: options.links ?? [],
@@ -204,8 +212,7 @@ export function checkTopology(t: Topology): void {
     }
     const set = new Set<number>();
     s.ports.forEach((p: number, j: number) => {
-      assertInteger(`switches[${i}].ports[${j}]`, p, 1);
-      assertInRange(`switches[${i}].ports[${j}]`, p, 1, MAX_PORT);
+      assertInteger(`switches[${i}].ports[${j}]`, p, 1, MAX_PORT);
       if (set.has(p)) {
         throw new RangeError(
           `switches[${i}].ports[${j}] must be unique on switch ${s.id}; got ${p} twice`,
@@ -252,6 +259,7 @@ export function checkTopology(t: Topology): void {
     assertPositive(`links[${i}].bitsPerSecond`, l.bitsPerSecond);
   });
   const hostIds = new Set<string>();
+  const addresses = new Map<string, string>();
   t.hosts.forEach((h, i) => {
     if (typeof h.id !== "string" || h.id === "" || hostIds.has(h.id)) {
       throw new RangeError(
@@ -262,6 +270,17 @@ export function checkTopology(t: Topology): void {
     }
     hostIds.add(h.id);
     checkIpv4(`hosts[${i}].ipv4`, h.ipv4);
+    // Flows match on addresses: two hosts with one address are one flow.
+    const key = h.ipv4.split(".").map(Number).join(".");
+    const holder = addresses.get(key);
+    if (holder !== undefined) {
+      throw new RangeError(
+        `hosts[${i}].ipv4 must be unique; got ${
+          JSON.stringify(h.ipv4)
+        }, already the address of host ${JSON.stringify(holder)}`,
+      );
+    }
+    addresses.set(key, h.id);
     use(`hosts[${i}]`, { switchId: h.switchId, port: h.port });
     assertAtLeast(`hosts[${i}].latencySeconds`, h.latencySeconds, 0);
     assertPositive(`hosts[${i}].bitsPerSecond`, h.bitsPerSecond);
@@ -410,6 +429,10 @@ export function inBandChannels(
   links: readonly Link[],
   options: InBandChannelOptions & { attachedTo: readonly string[] },
 ): ControlChannel[] {
+  assertKnownKeys("options", options, [
+    "perHopLatencySeconds",
+    "attachedTo",
+  ]);
   const perHop = options.perHopLatencySeconds ?? 0.0001;
   assertAtLeast("perHopLatencySeconds", perHop, 0);
   const ids = new Set(switches.map((s) => s.id));

@@ -21,6 +21,7 @@ export {
   progressBar,
   type ProgressCallback,
   stderrProgress,
+  type StderrProgressOptions,
   sweepAsync,
   type SweepAsyncOptions,
 } from "./progress.ts";

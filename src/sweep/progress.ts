@@ -5,13 +5,15 @@
  * @module
  */
 
-import { assertInteger } from "../_validate.ts";
+import process from "node:process";
+import { assertAtLeast, assertInteger, assertKnownKeys } from "../_validate.ts";
 import {
   gridPoints,
   type ParameterGrid,
   pointRows,
   type RunParameters,
   type Scalar,
+  SWEEP_OPTION_KEYS,
   type SweepOptions,
   type SweepRow,
 } from "./sweep.ts";
@@ -38,40 +40,83 @@ export function progressBar(done: number, total: number, width = 30): string {
   }] ${percent}% ${done}/${total}`;
 }
 
+/** Options of {@linkcode stderrProgress}. */
+export interface StderrProgressOptions {
+  /** Draw a bar redrawn in place (`\r`). Default: whether stderr is a terminal. */
+  terminal?: boolean;
+  /** On a terminal, redraw at most this often, ms. Default 100. */
+  intervalMilliseconds?: number;
+  /** Not on a terminal, print a plain line at most this often, ms (and always at the end). Default 10000. */
+  plainIntervalMilliseconds?: number;
+  /** Where the text goes. Default stderr (node:process, so that it works under Deno and Node alike). */
+  write?: (text: string) => void;
+}
+
+const PROGRESS_KEYS: readonly (keyof StderrProgressOptions)[] = [
+  "terminal",
+  "intervalMilliseconds",
+  "plainIntervalMilliseconds",
+  "write",
+];
+
 /**
- * A progress callback that redraws one line on stderr (at most every
- * `intervalMilliseconds`, and always at the end).
+ * A progress callback for command lines. On a terminal it redraws one bar
+ * in place; otherwise (a CI log, a file) it prints a plain line now and
+ * then, so that logs hold no `\r` sequences. The last call (done = total)
+ * always prints. A number as second argument is the terminal interval, ms
+ * (the older signature).
  *
  * @example
  * ```ts
- * import { stderrProgress, sweep } from "@vnmig/vnmig/sweep";
- * sweep({ x: [1, 2, 3] }, ({ x }) => ({ y: x * x }), { onProgress: stderrProgress("squares") });
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { stderrProgress } from "@vnmig/vnmig/sweep";
+ * const lines: string[] = [];
+ * const progress = stderrProgress("squares", { terminal: false, write: (t) => lines.push(t) });
+ * for (let i = 1; i <= 3; i++) progress(i, 3);
+ * deepStrictEqual(lines, ["squares 1/3 (33%)\n", "squares 3/3 (100%)\n"]);
  * ```
  */
 export function stderrProgress(
   label: string,
-  intervalMilliseconds = 100,
+  options: StderrProgressOptions | number = {},
 ): ProgressCallback {
-  const encoder = new TextEncoder();
-  let last = 0;
+  const o: StderrProgressOptions = typeof options === "number"
+    ? { intervalMilliseconds: options }
+    : options;
+  assertKnownKeys("options", o, PROGRESS_KEYS);
+  const interval = o.intervalMilliseconds ?? 100;
+  const plainInterval = o.plainIntervalMilliseconds ?? 10_000;
+  assertAtLeast("intervalMilliseconds", interval, 0);
+  assertAtLeast("plainIntervalMilliseconds", plainInterval, 0);
+  const write = o.write ?? ((text: string) => void process.stderr.write(text));
+  const terminal = o.terminal ?? process.stderr.isTTY === true;
+  let last = -Infinity;
   return (done, total) => {
     const now = performance.now();
-    if (done < total && now - last < intervalMilliseconds) return;
+    const end = done >= total;
+    if (!end && now - last < (terminal ? interval : plainInterval)) return;
     last = now;
-    const end = done >= total ? "\n" : "";
-    Deno.stderr.writeSync(
-      encoder.encode(`\r${label} ${progressBar(done, total)}${end}`),
-    );
+    if (terminal) {
+      write(`\r${label} ${progressBar(done, total)}${end ? "\n" : ""}`);
+    } else {
+      const percent = total > 0
+        ? Math.round(100 * Math.min(1, done / total))
+        : 100;
+      write(`${label} ${done}/${total} (${percent}%)\n`);
+    }
   };
+}
+
+/** The Deno namespace when this runs under Deno (undefined under Node). */
+function denoNamespace(): { jupyter?: { display?: unknown } } | undefined {
+  return (globalThis as { Deno?: { jupyter?: { display?: unknown } } }).Deno;
 }
 
 /** Whether this code runs inside the Deno Jupyter kernel. */
 function inJupyter(): boolean {
   // Outside `deno jupyter`, reading Deno.jupyter throws.
   try {
-    // deno-lint-ignore no-explicit-any
-    const jupyter = (Deno as any).jupyter;
-    return typeof jupyter?.display === "function";
+    return typeof denoNamespace()?.jupyter?.display === "function";
   } catch {
     return false;
   }
@@ -106,8 +151,9 @@ export function notebookProgress(
     const now = performance.now();
     if (started && done < total && now - last < intervalMilliseconds) return;
     last = now;
-    // deno-lint-ignore no-explicit-any
-    const jupyter = (Deno as any).jupyter;
+    const jupyter = denoNamespace()!.jupyter as {
+      display(data: unknown, options: unknown): Promise<void>;
+    };
     void jupyter.display(
       { "text/plain": `${label} ${progressBar(done, total)}` },
       { raw: true, display_id: id, update: started },
@@ -140,7 +186,12 @@ export async function sweepAsync<P extends Record<string, Scalar>>(
   model: (parameters: RunParameters<NoInfer<P>>) => object,
   options: SweepAsyncOptions = {},
 ): Promise<SweepRow[]> {
+  assertKnownKeys("options", options, [
+    ...SWEEP_OPTION_KEYS,
+    "sliceMilliseconds",
+  ]);
   const slice = options.sliceMilliseconds ?? 50;
+  assertAtLeast("sliceMilliseconds", slice, 0);
   const repetitions = options.repetitions ?? 1;
   const points = gridPoints(grid);
   const total = points.length * repetitions;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { assertInteger } from "../_validate.ts";
+import { assertInteger, assertKnownKeys } from "../_validate.ts";
 import { deriveSeed } from "../random.ts";
 
 /** A value a tidy row may hold. */
@@ -31,7 +31,7 @@ export type RunParameters<P> = P & {
 export interface SweepOptions {
   /** Runs per parameter point. Default 1. */
   repetitions?: number;
-  /** Base seed; the run seeds derive from it ({@linkcode runSeed}). Default 0. */
+  /** Base seed, an integer in [0, 2^53 - 1], all of whose bits count; the run seeds derive from it ({@linkcode runSeed}). Default 0. */
   seed?: number;
   /**
    * Common random numbers: repetition r uses the same seed at every grid
@@ -43,6 +43,17 @@ export interface SweepOptions {
   /** Called after each run with (runs done, runs in all). */
   onProgress?: (done: number, total: number) => void;
 }
+
+/** The option names of {@linkcode sweep}. */
+export const SWEEP_OPTION_KEYS: readonly (keyof SweepOptions)[] = [
+  "repetitions",
+  "seed",
+  "commonRandomNumbers",
+  "onProgress",
+];
+
+/** The columns a sweep adds to every row; a grid parameter may not take these names. */
+export const SWEEP_RUN_COLUMNS: readonly string[] = ["seed", "repetition"];
 
 /**
  * Every combination of the grid's values, in order (the last parameter
@@ -58,7 +69,27 @@ export interface SweepOptions {
 export function gridPoints<P extends Record<string, Scalar>>(
   grid: ParameterGrid<P>,
 ): P[] {
+  if (grid === null || typeof grid !== "object" || Array.isArray(grid)) {
+    throw new TypeError(
+      `grid must be an object of value lists; got ${JSON.stringify(grid)}`,
+    );
+  }
   const keys = Object.keys(grid) as (keyof P)[];
+  for (const key of keys) {
+    if (SWEEP_RUN_COLUMNS.includes(key as string)) {
+      throw new RangeError(
+        `grid.${String(key)} is not allowed: every run gets its own "${
+          String(key)
+        }" column (${
+          key === "seed"
+            ? "derived from the sweep's seed option"
+            : "the repetition index"
+        }), which would replace it; rename the parameter (e.g. "scenario${
+          String(key)[0].toUpperCase() + String(key).slice(1)
+        }")`,
+      );
+    }
+  }
   let points: Partial<P>[] = [{}];
   for (const key of keys) {
     const values = grid[key];
@@ -178,6 +209,7 @@ export function sweep<P extends Record<string, Scalar>>(
   model: (parameters: RunParameters<NoInfer<P>>) => object,
   options: SweepOptions = {},
 ): SweepRow[] {
+  assertKnownKeys("options", options, SWEEP_OPTION_KEYS);
   const repetitions = options.repetitions ?? 1;
   const seed = options.seed ?? 0;
   assertInteger("repetitions", repetitions, 1);

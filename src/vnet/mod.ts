@@ -21,6 +21,8 @@ export {
   type EncapsulationSpec,
   fragmentSizes,
   IPV4_HEADER_BYTES,
+  IPV4_MAX_PACKET_BYTES,
+  MAX_TUNNEL_HOPS,
   tunnelLink,
   type TunnelOptions,
   type TunnelPacketFate,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { assertCapacity } from "../_validate.ts";
+import { assertCapacity, assertKnownKeys } from "../_validate.ts";
 
 /** An undirected physical topology. */
 export interface PhysicalTopology {
@@ -177,6 +177,7 @@ export function placementCandidates(
   request: PlacementRequest,
   options: PlacementOptions = {},
 ): PlacementResult {
+  assertKnownKeys("options", options, ["allowSharedHost", "maxRoutersPerNode"]);
   const allowSharedHost = options.allowSharedHost ?? false;
   const maxRoutersPerNode = options.maxRoutersPerNode ?? Infinity;
   assertCapacity("maxRoutersPerNode", maxRoutersPerNode);
@@ -184,8 +185,18 @@ export function placementCandidates(
 
   const load = new Map<string, number>();
   let network: VirtualNetwork | undefined;
+  if (!Array.isArray(request.networks)) {
+    fail("request.networks", request.networks, "an array of virtual networks");
+  }
   for (const net of request.networks) {
-    for (const [v, host] of Object.entries(net.hosts)) {
+    if (
+      net.hosts === null || typeof net.hosts !== "object" ||
+      Array.isArray(net.hosts)
+    ) {
+      fail(`${net.name}.hosts`, net.hosts, "an object of virtual node hosts");
+    }
+    const hosts: Readonly<Record<string, string>> = net.hosts;
+    for (const [v, host] of Object.entries(hosts)) {
       if (!graph.has(host)) {
         fail(`${net.name}.hosts.${v}`, host, "a node of physical.nodes");
       }
@@ -203,7 +214,12 @@ export function placementCandidates(
     );
   }
   const net = network;
-  const currentHost = net.hosts[request.router];
+  // Own keys only: "constructor" or "toString" name no virtual node.
+  const isNode = (name: unknown) =>
+    typeof name === "string" && Object.hasOwn(net.hosts, name);
+  const currentHost = isNode(request.router)
+    ? net.hosts[request.router]
+    : undefined;
   if (currentHost === undefined) {
     fail(
       "request.router",
@@ -213,7 +229,7 @@ export function placementCandidates(
   }
   const neighbourNames = new Set<string>();
   net.links.forEach(([a, b], i) => {
-    if (!(a in net.hosts) || !(b in net.hosts) || a === b) {
+    if (!isNode(a) || !isNode(b) || a === b) {
       fail(
         `${net.name}.links[${i}]`,
         [a, b],

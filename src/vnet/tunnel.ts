@@ -15,6 +15,7 @@
 import {
   assertAtLeast,
   assertInteger,
+  assertKnownKeys,
   assertOneOf,
   assertPositive,
 } from "../_validate.ts";
@@ -79,7 +80,7 @@ export type TunnelPacketFate = "fits" | "fragmented" | "dropped";
 
 /** Options of {@linkcode tunnelLink}. */
 export interface TunnelOptions {
-  /** Physical hops the tunnel crosses, >= 1. Default 2. */
+  /** Physical hops the tunnel crosses, 1..255 (the outer TTL). Default 2. */
   physicalHops?: number;
   /** Propagation and processing latency per physical hop, seconds. Default 0.0001. */
   perHopLatencySeconds?: number;
@@ -98,6 +99,24 @@ export interface TunnelOptions {
   /** Time to encapsulate and decapsulate one packet, seconds. Default 0.00001. */
   encapsulationSeconds?: number;
 }
+
+const TUNNEL_KEYS: readonly (keyof TunnelOptions)[] = [
+  "physicalHops",
+  "perHopLatencySeconds",
+  "linkBitsPerSecond",
+  "encapsulation",
+  "greOptionBytes",
+  "mtuBytes",
+  "packetSizeBytes",
+  "dontFragment",
+  "encapsulationSeconds",
+];
+
+/** The largest IPv4 packet, bytes (the 16-bit total length field). */
+export const IPV4_MAX_PACKET_BYTES = 65535;
+
+/** The most hops a tunnel can cross (the outer header's 8-bit TTL). */
+export const MAX_TUNNEL_HOPS = 255;
 
 /** One virtual link carried by a tunnel: its costs for one packet size. */
 export interface TunnelResult {
@@ -149,6 +168,7 @@ export interface TunnelResult {
  * ```
  */
 export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
+  assertKnownKeys("options", options, TUNNEL_KEYS);
   const physicalHops = options.physicalHops ?? 2;
   const perHopLatencySeconds = options.perHopLatencySeconds ?? 0.0001;
   const linkBitsPerSecond = options.linkBitsPerSecond ?? 1e9;
@@ -158,22 +178,33 @@ export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
   const packetSizeBytes = options.packetSizeBytes ?? 1500;
   const dontFragment = options.dontFragment ?? false;
   const encapsulationSeconds = options.encapsulationSeconds ?? 0.00001;
-  assertInteger("physicalHops", physicalHops, 1);
+  assertInteger("physicalHops", physicalHops, 1, MAX_TUNNEL_HOPS);
   assertAtLeast("perHopLatencySeconds", perHopLatencySeconds, 0);
   assertPositive("linkBitsPerSecond", linkBitsPerSecond);
   assertOneOf("encapsulation", encapsulation, ENCAPSULATIONS);
-  assertInteger("greOptionBytes", greOptionBytes, 0);
-  if (greOptionBytes > 12 || greOptionBytes % 4 !== 0) {
+  if (![0, 4, 8, 12].includes(greOptionBytes)) {
     throw new RangeError(
-      `greOptionBytes must be one of 0, 4, 8, 12; got ${greOptionBytes}`,
+      `greOptionBytes must be one of 0, 4, 8, 12; got ${
+        JSON.stringify(greOptionBytes)
+      }`,
     );
   }
   const spec = ENCAPSULATION_SPECS[encapsulation];
   const overheadBytes = spec.overheadBytes +
     (encapsulation === "gre" ? greOptionBytes : 0);
   // The MTU must leave room for the outer header and one 8-byte fragment.
-  assertInteger("mtuBytes", mtuBytes, Math.max(68, overheadBytes + 8));
-  assertInteger("packetSizeBytes", packetSizeBytes, IPV4_HEADER_BYTES);
+  assertInteger(
+    "mtuBytes",
+    mtuBytes,
+    Math.max(68, overheadBytes + 8),
+    IPV4_MAX_PACKET_BYTES,
+  );
+  assertInteger(
+    "packetSizeBytes",
+    packetSizeBytes,
+    IPV4_HEADER_BYTES,
+    IPV4_MAX_PACKET_BYTES,
+  );
   if (packetSizeBytes > mtuBytes) {
     throw new RangeError(
       `packetSizeBytes must be in [${IPV4_HEADER_BYTES}, mtuBytes = ${mtuBytes}] (the inner packet crossed a link of that MTU); got ${packetSizeBytes}`,
@@ -233,9 +264,10 @@ export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
 }
 
 /**
- * IPv4 fragment sizes of an IP packet of `packetBytes` at `mtuBytes`: every
- * fragment repeats the 20-byte header and carries a multiple of 8 payload
- * bytes, except the last.
+ * IPv4 fragment sizes of an IP packet of `packetBytes` (20..65535, the
+ * IPv4 total length) at `mtuBytes` (68..65535): every fragment repeats the
+ * 20-byte header and carries a multiple of 8 payload bytes, except the
+ * last.
  *
  * @example
  * ```ts
@@ -245,8 +277,15 @@ export function tunnelLink(options: TunnelOptions = {}): TunnelResult {
  * ```
  */
 export function fragmentSizes(packetBytes: number, mtuBytes: number): number[] {
-  assertInteger("mtuBytes", mtuBytes, 68);
-  assertInteger("packetBytes", packetBytes, IPV4_HEADER_BYTES);
+  // An IPv4 packet is at most 65535 bytes (its total length field), so at
+  // most 1365 fragments (at the smallest MTU, 68).
+  assertInteger("mtuBytes", mtuBytes, 68, IPV4_MAX_PACKET_BYTES);
+  assertInteger(
+    "packetBytes",
+    packetBytes,
+    IPV4_HEADER_BYTES,
+    IPV4_MAX_PACKET_BYTES,
+  );
   if (packetBytes <= mtuBytes) return [packetBytes];
   const perFragment = Math.floor((mtuBytes - IPV4_HEADER_BYTES) / 8) * 8;
   const sizes: number[] = [];

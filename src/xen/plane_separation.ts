@@ -74,7 +74,7 @@ import {
   PAPER_PLANE_SEPARATION,
   type PlaneSeparationProfile,
 } from "./plane_separation_profile.ts";
-import { firstPacketAtOrAfter } from "./standard.ts";
+import { checkXenProfile, firstPacketAtOrAfter } from "./standard.ts";
 import {
   precopyMigration,
   type PrecopyOptions,
@@ -276,6 +276,8 @@ export function planeSeparationMigration(
   const oldPathRemoval = options.oldPathRemoval ?? "after-arp";
   assertOneOf("arpTiming", arpTiming, ["after-sync", "after-binding"]);
   assertOneOf("oldPathRemoval", oldPathRemoval, ["after-arp", "after-resume"]);
+  checkXenProfile(profile);
+  assertKnownKeys("steps", options.steps, Object.keys(PAPER_PLANE_SEPARATION));
   checkSteps(steps);
 
   // 1-2. Pre-copy of the control-plane VM. It forwards no data: the only

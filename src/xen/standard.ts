@@ -23,6 +23,8 @@
 
 import {
   assertAtLeast,
+  assertCapacity,
+  assertInteger,
   assertKnownKeys,
   assertPositive,
 } from "../_validate.ts";
@@ -143,12 +145,7 @@ export function xenStandardMigration(
   const triggerSeconds = nominalTriggerSeconds +
     triggerPhaseSeconds(options.seed, packetsPerSecond);
   assertPositive("tailSeconds", tailSeconds);
-  assertAtLeast("profile.arpLearningSeconds", profile.arpLearningSeconds, 0);
-  assertAtLeast(
-    "profile.vmForwardingLatencySeconds",
-    profile.vmForwardingLatencySeconds,
-    0,
-  );
+  checkXenProfile(profile);
 
   // The VM forwards the data stream: its packets dirty buffer pages.
   const precopy = precopyMigration(
@@ -260,6 +257,34 @@ export function xenStandardMigration(
     stream,
     path,
   };
+}
+
+/**
+ * Checks a Xen testbed profile field by field, each error naming the
+ * profile's own field (`profile.rxRingPackets`), before any value reaches
+ * the pre-copy engine or the traffic path under another name (not in the
+ * public API).
+ */
+export function checkXenProfile(profile: XenTestbedProfile): void {
+  if (profile === null || typeof profile !== "object") {
+    throw new TypeError(
+      `profile must be a Xen testbed profile; got ${String(profile)}`,
+    );
+  }
+  // The profile's own fields (its home: paper_profile.ts), whatever they are.
+  const keys = Object.keys(PAPER_TESTBED) as (keyof XenTestbedProfile)[];
+  assertKnownKeys("profile", profile, keys);
+  for (const key of keys) {
+    const name = `profile.${key}`;
+    const value = profile[key];
+    if (key === "memoryBytes" || key === "linkBitsPerSecond") {
+      assertPositive(name, value);
+    } else if (key === "pageSizeBytes") assertInteger(name, value, 1);
+    else if (key === "rxRingPackets") assertCapacity(name, value);
+    else if (key.endsWith("Pages") || key.endsWith("PerPacket")) {
+      assertInteger(name, value, 0);
+    } else assertAtLeast(name, value, 0);
+  }
 }
 
 /** The send time of a CBR stream's first packet at or after `timeSeconds` (not in the public API). */
