@@ -30,7 +30,6 @@
  * @module
  */
 
-import { csvFormat } from "d3-dsv";
 import { compareOutcomes } from "../migration/mod.ts";
 import { type Ordering, ORDERINGS } from "../openflow/plan.ts";
 import { describeStaleRuns, listRuns } from "../testbed/host/mod.ts";
@@ -52,6 +51,7 @@ import {
   OVS_TESTBED_PROFILE,
   OVS_TESTBED_TOLERANCES,
   type OvsMeasuredOutcome,
+  ovsStartBlocker,
   ovsSweepPlan,
   type OvsSweepPoint,
   ovsTestbedAvailability,
@@ -64,6 +64,7 @@ import {
   testbedLossFigure,
   type TestbedRow,
   testbedRow,
+  testbedRowsCsv,
   testbedTimingFigure,
 } from "../testbed/mod.ts";
 
@@ -97,7 +98,8 @@ Commands:
   -h, --help  this text
 
 Exit codes: 0 done; 1 a run or an output failed; 2 usage error; 3 the testbed
-cannot run here; 128 + n after signal n (130 for Ctrl-C).`;
+cannot run here (not root, a package missing, or a killed run's Open vSwitch
+still running: then run clean); 128 + n after signal n (130 for Ctrl-C).`;
 
 const FLAGS = {
   out: { type: "string" },
@@ -182,10 +184,6 @@ async function prepareOutFolder(
     );
   }
   return csv;
-}
-
-function rowsCsv(rows: readonly TestbedRow[]): string {
-  return csvFormat(rows as unknown as object[]) + "\n";
 }
 
 function label(v: OvsVariant): string {
@@ -290,7 +288,7 @@ async function runPoints(
       console.error(`run failed: ${(error as Error).message}`);
       return await finish(1);
     }
-    if (csvPath !== undefined) await writeWhole(csvPath, rowsCsv(rows));
+    if (csvPath !== undefined) await writeWhole(csvPath, testbedRowsCsv(rows));
   }
   if (interrupted) {
     console.error(`${interrupted}: stopped after ${rows.length} runs`);
@@ -312,6 +310,11 @@ async function requireTestbed(): Promise<number | undefined> {
   const { available, reason } = await ovsTestbedAvailability();
   if (!available) {
     console.error(`testbed: cannot run here: ${reason}`);
+    return 3;
+  }
+  const blocker = await ovsStartBlocker();
+  if (blocker !== "") {
+    console.error(`testbed: cannot start: ${blocker}`);
     return 3;
   }
   const registered = (await listRuns()).filter((r) =>

@@ -29,6 +29,7 @@ import {
   runCommand,
 } from "../host/mod.ts";
 import { OVS_DATAPATH_TAP, OVS_TESTBED_LABEL } from "./harness.ts";
+import { linkNames, processes } from "./_procs.ts";
 
 /** What {@linkcode cleanOvsTestbed} did. */
 export interface OvsCleanReport {
@@ -61,29 +62,6 @@ function tempDir(): string {
   } catch {
     return "/tmp";
   }
-}
-
-/** Running processes as [pid, command name, command line]. */
-function processes(): [number, string, string][] {
-  const out: [number, string, string][] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const comm = Deno.readTextFileSync(`/proc/${entry.name}/comm`).trim();
-      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`)
-        .replaceAll("\0", " ");
-      out.push([Number(entry.name), comm, cmdline]);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
-}
-
-async function linkNames(): Promise<string[]> {
-  const r = await runCommand(["ip", "-o", "link", "show"]);
-  return r.stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0])
-    .filter((n): n is string => n !== undefined && n !== "");
 }
 
 async function namespaceNames(): Promise<string[]> {

@@ -32,8 +32,10 @@ import {
   DEFAULT_RUN_ROOT,
   type HostAvailability,
   HostRun,
+  listRuns,
   runCommand,
 } from "../host/mod.ts";
+import { linkNames, vswitchdPids } from "./_procs.ts";
 
 const SCHEMA_PATH = "/usr/share/openvswitch/vswitch.ovsschema";
 
@@ -148,6 +150,47 @@ async function takeOvsLock(
 }
 
 /**
+ * Why no Open vSwitch testbed can start now ("" when one can): a running
+ * ovs-vswitchd with a userspace datapath holds the tap `ovs-netdev`, and a
+ * second one cannot open it (its bridges then get no ports). A vswitchd a
+ * killed run left is named with the command that removes it.
+ *
+ * @example
+ * ```ts ignore
+ * import { ovsStartBlocker } from "@vnmig/vnmig/testbed";
+ * const why = await ovsStartBlocker();
+ * if (why !== "" && !why.includes("ovs-vswitchd")) throw new Error();
+ * ```
+ */
+export async function ovsStartBlocker(
+  runRoot: string = DEFAULT_RUN_ROOT,
+): Promise<string> {
+  const running = vswitchdPids();
+  if (running.length === 0) return "";
+  const runs = await listRuns(runRoot);
+  for (const r of runs) {
+    if (r.live) continue;
+    const left = r.state.resources.find((res) =>
+      res.kind === "process" && running.includes(res.pid) &&
+      res.command.startsWith("ovs-vswitchd")
+    );
+    if (left !== undefined && left.kind === "process") {
+      return `a killed testbed run (${r.state.namePrefix}, pid ${r.state.owner.pid}) left its ovs-vswitchd running (pid ${left.pid}), which holds the datapath tap ${OVS_DATAPATH_TAP}; remove what it left with: ${r.state.cleanCommand}`;
+    }
+  }
+  if ((await linkNames()).includes(OVS_DATAPATH_TAP)) {
+    const live = runs.filter((r) =>
+      r.live && r.state.label === OVS_TESTBED_LABEL
+    );
+    if (live.length > 0) return "";
+    return `another ovs-vswitchd (pid ${
+      running.join(", ")
+    }) runs a userspace datapath (it holds the tap ${OVS_DATAPATH_TAP}); the testbed's own Open vSwitch cannot start beside it: stop it first`;
+  }
+  return "";
+}
+
+/**
  * A private Open vSwitch instance and the network objects built around it,
  * all owned by one {@linkcode HostRun}.
  *
@@ -197,12 +240,16 @@ export class OvsHarness {
     const lock = await takeOvsLock(runRoot, lockWaitSeconds);
     let host: HostRun;
     try {
+      const blocker = await ovsStartBlocker(runRoot);
+      if (blocker !== "") throw new Error(blocker);
+      // The host run handles signals (tears down, aborts its signal); the
+      // harness exits afterwards itself, once its own cleanup is done too.
       host = await HostRun.start({
         label: OVS_TESTBED_LABEL,
         cleanCommand: OVS_CLEAN_COMMAND,
         runRoot,
         staleLeftovers: "warn",
-        exitOnSignal: options.exitOnSignal ?? true,
+        exitOnSignal: false,
         keepRunDir: options.keepRunDir ?? false,
       });
     } catch (error) {
@@ -210,6 +257,15 @@ export class OvsHarness {
       throw error;
     }
     const harness = new OvsHarness(host, lock);
+    if (options.exitOnSignal ?? true) {
+      host.signal.addEventListener("abort", () => {
+        const reason = String(host.signal.reason ?? "");
+        const signal = /SIG(INT|TERM|HUP)/.exec(reason)?.[0];
+        if (signal === undefined) return; // a plain teardown, not a signal
+        const code = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal]!;
+        harness.teardown().finally(() => Deno.exit(code));
+      });
+    }
     try {
       await harness.#startDaemons(options.datapathFlowCache ?? false);
     } catch (error) {
@@ -539,10 +595,34 @@ export class OvsHarness {
           await this.#vsctl(["--if-exists", "del-br", bridge], 5, true)
             .catch(() => {});
         }
+        // Ask ovs-vswitchd to delete its datapath (and the tap ovs-netdev)
+        // as it exits; SIGTERM alone may leave them.
+        await runCommand([
+          "ovs-appctl",
+          `--target=${this.host.dir}/ovs-vswitchd.ctl`,
+          "exit",
+          "--cleanup",
+        ], { env: this.#env, allowFailure: true, timeoutSeconds: 5 })
+          .catch(() => {});
       }
       await this.host.teardown();
+      await removeOrphanDatapathTap();
     } finally {
       this.#lock.close();
     }
   }
+}
+
+/**
+ * Removes the tap `ovs-netdev` when no ovs-vswitchd runs at all: only a
+ * userspace datapath uses it, and one that has ended (killed before it
+ * could delete it) has left it. Returns whether it removed it.
+ */
+export async function removeOrphanDatapathTap(): Promise<boolean> {
+  if (vswitchdPids().length > 0) return false;
+  if (!(await linkNames()).includes(OVS_DATAPATH_TAP)) return false;
+  const r = await runCommand(["ip", "link", "del", OVS_DATAPATH_TAP], {
+    allowFailure: true,
+  });
+  return r.code === 0;
 }

@@ -72,9 +72,13 @@ export {
   sweepPointScenario,
 } from "./experiments.ts";
 export {
+  readTestbedRows,
+  TESTBED_ROW_COLUMNS,
+  type TestbedColumnType,
   type TestbedRow,
   testbedRow,
   type TestbedRowLabels,
+  testbedRowsCsv,
 } from "./results.ts";
 export { testbedLossFigure, testbedTimingFigure } from "./figures.ts";
 export {
@@ -90,7 +94,9 @@ export {
   OVS_TESTBED_LABEL,
   OvsHarness,
   type OvsHarnessOptions,
+  ovsStartBlocker,
   ovsTestbedAvailability,
+  removeOrphanDatapathTap,
 } from "./harness.ts";
 export { buildNetwork, portKey, type TestbedNetwork } from "./network.ts";
 export {

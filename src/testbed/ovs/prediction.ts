@@ -24,7 +24,7 @@ import {
   type Topology,
   topology as makeTopology,
 } from "../../openflow/topology.ts";
-import { cbrStream } from "../../traffic/stream.ts";
+import { cbrStream, explicitStream } from "../../traffic/stream.ts";
 import type { OvsPredictedOutcome } from "./outcome.ts";
 import { OVS_TESTBED_PROFILE, type OvsTestbedProfile } from "./profiles.ts";
 import type { OvsScenario } from "./scenario.ts";
@@ -146,24 +146,22 @@ export function predictOvsMigration(
     assertFinite(`sendOffsetsSeconds[${i}]`, o);
     if (i > 0) assertAtLeast(`sendOffsetsSeconds[${i}]`, o, offsets[i - 1]);
   });
+  const window = offsets === undefined
+    ? cbrStream({
+      packetsPerSecond,
+      packetSizeBytes: scenario.packetSizeBytes,
+      startSeconds: start - windowMarginSeconds,
+      endSeconds: timing.completedSeconds + windowMarginSeconds,
+    })
+    : explicitStream(offsets.map((o) => start + o), {
+      packetsPerSecond,
+      packetSizeBytes: scenario.packetSizeBytes,
+    });
   const report = packetConsistency(topology, {
     initial: flows.initialEntries,
     changes,
     migrations: [migration],
-  }, {
-    stream: cbrStream({
-      packetsPerSecond,
-      packetSizeBytes: scenario.packetSizeBytes,
-      startSeconds: start - windowMarginSeconds,
-      // Unused with explicit send times (they replace the stream's).
-      endSeconds: offsets === undefined
-        ? timing.completedSeconds + windowMarginSeconds
-        : start - windowMarginSeconds,
-    }),
-    ...(offsets === undefined ? {} : {
-      sendTimesSeconds: { [migration.flow.id]: offsets.map((o) => start + o) },
-    }),
-  });
+  }, { streams: { [migration.flow.id]: window } });
   const probes = report.flows[0];
   const newPathFrom = probes.newPathFromSendSeconds;
   return {

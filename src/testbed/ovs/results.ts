@@ -9,6 +9,7 @@
  * @module
  */
 
+import { csvFormat, csvParse } from "d3-dsv";
 import {
   compareOutcomes,
   type MetricComparison,
@@ -161,4 +162,122 @@ export function testbedRow(
     longestGapPackets: receiver.longestGapPackets,
     longestArrivalGapSeconds: receiver.longestArrivalGapSeconds,
   };
+}
+
+/** The type of a CSV column: a number, a boolean, text, or a number that may be "" (not applicable). */
+export type TestbedColumnType = "number" | "boolean" | "string" | "number?";
+
+/**
+ * The columns of data/testbed/migration.csv, in order, with their types:
+ * the schema {@linkcode readTestbedRows} reads against and
+ * {@linkcode testbedRowsCsv} writes.
+ *
+ * @example
+ * ```ts
+ * import { TESTBED_ROW_COLUMNS } from "@vnmig/vnmig/testbed";
+ * if (TESTBED_ROW_COLUMNS[0][0] !== "ordering" || TESTBED_ROW_COLUMNS.length !== 27) throw new Error();
+ * ```
+ */
+export const TESTBED_ROW_COLUMNS: readonly (readonly [
+  keyof TestbedRow,
+  TestbedColumnType,
+])[] = [
+  ["ordering", "string"],
+  ["datapathFlowCache", "boolean"],
+  ["packetsPerSecond", "number"],
+  ["packetBytes", "number"],
+  ["variant", "string"],
+  ["gapSeconds", "number"],
+  ["gapAfterPhase", "number?"],
+  ["repeat", "number"],
+  ["messagesSent", "number"],
+  ["measuredTotalMigrationSeconds", "number"],
+  ["predictedTotalMigrationSeconds", "number"],
+  ["measuredNewPathAfterSeconds", "number?"],
+  ["predictedNewPathAfterSeconds", "number?"],
+  ["predictedRedirectAfterSeconds", "number?"],
+  ["measuredAllAppliedAfterSeconds", "number"],
+  ["predictedAllAppliedAfterSeconds", "number"],
+  ["measuredLostPackets", "number"],
+  ["measuredTableMissPackets", "number"],
+  ["tableMissSwitches", "string"],
+  ["predictedLostPackets", "number"],
+  ["windowPackets", "number"],
+  ["lostOutsideWindowPackets", "number"],
+  ["sentPackets", "number"],
+  ["duplicatedPackets", "number"],
+  ["reorderedPackets", "number"],
+  ["longestGapPackets", "number"],
+  ["longestArrivalGapSeconds", "number"],
+];
+
+/**
+ * Rows as CSV text, the columns in {@linkcode TESTBED_ROW_COLUMNS} order.
+ *
+ * @example
+ * ```ts
+ * import { readTestbedRows, testbedRowsCsv } from "@vnmig/vnmig/testbed";
+ * if (readTestbedRows(testbedRowsCsv([])).length !== 0) throw new Error();
+ * ```
+ */
+export function testbedRowsCsv(rows: readonly TestbedRow[]): string {
+  return csvFormat(
+    rows as unknown as object[],
+    TESTBED_ROW_COLUMNS.map(([c]) => c),
+  ) + "\n";
+}
+
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/**
+ * Reads data/testbed/migration.csv against its schema: every column there
+ * and in order, numbers as numbers (finite, written as numbers), booleans
+ * as `true`/`false`, text as text, "" only where a column allows it; a
+ * mistake names the row, the column and the value.
+ *
+ * @example
+ * ```ts
+ * import { readTestbedRows, TESTBED_ROW_COLUMNS } from "@vnmig/vnmig/testbed";
+ * const header = TESTBED_ROW_COLUMNS.map(([c]) => c).join(",");
+ * const line = "paper,false,1000,64,as planned,0,,0,10,0.0016,0.0011,0.0018,0.0018,0.0008,0.0029,0.0016,0,0,,0,42,0,1200,0,0,0,0.0047";
+ * const [row] = readTestbedRows(`${header}\n${line}\n`);
+ * if (row.packetsPerSecond !== 1000 || row.gapAfterPhase !== "" || row.datapathFlowCache !== false) throw new Error();
+ * ```
+ */
+export function readTestbedRows(text: string): TestbedRow[] {
+  const parsed = csvParse(text);
+  const columns = parsed.columns;
+  const expected = TESTBED_ROW_COLUMNS.map(([c]) => c as string);
+  if (columns.join(",") !== expected.join(",")) {
+    throw new RangeError(
+      `testbed CSV columns must be ${expected.join(",")}; got ${
+        columns.join(",")
+      }`,
+    );
+  }
+  return parsed.map((raw: Record<string, string | undefined>, i: number) => {
+    const row: Record<string, string | number | boolean> = {};
+    for (const [column, type] of TESTBED_ROW_COLUMNS) {
+      const cell = raw[column] ?? "";
+      const fail = (what: string) => {
+        throw new RangeError(
+          `testbed CSV row ${i + 1}, column ${column}: must be ${what}; got ${
+            JSON.stringify(cell)
+          }`,
+        );
+      };
+      if (type === "string") row[column] = cell;
+      else if (type === "boolean") {
+        if (cell !== "true" && cell !== "false") fail("true or false");
+        row[column] = cell === "true";
+      } else if (type === "number?" && cell === "") row[column] = "";
+      else {
+        if (!NUMBER.test(cell) || !Number.isFinite(Number(cell))) {
+          fail(type === "number?" ? "a number or empty" : "a number");
+        }
+        row[column] = Number(cell);
+      }
+    }
+    return row as unknown as TestbedRow;
+  });
 }
