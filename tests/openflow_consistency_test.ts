@@ -7,7 +7,17 @@ import {
   cbrStream,
   countBefore,
   countFates,
+  explicitStream,
+  type PathElement,
+  pathElement,
+  poissonStream,
+  streamTimesSeconds,
+  type TrafficStream,
+} from "../src/traffic/mod.ts";
+import {
+  type ConsistencyOptions,
   flow,
+  type FlowEntry,
   type FlowMigration,
   gridPath,
   gridTopology,
@@ -21,18 +31,15 @@ import {
   paperTestbedMigrations,
   paperTestbedPlan,
   paperTestbedTopology,
-  pathElement,
   planMigration,
-  poissonStream,
   ruleStates,
   simulateMigrationPackets,
   SOFTWARE_SWITCH,
-  streamTimesSeconds,
   timedChanges,
   type TimingOptions,
   type Topology,
-  type TrafficStream,
-} from "../mod.ts";
+  topology,
+} from "../src/openflow/mod.ts";
 import { backwardsTopology } from "./_openflow_fixtures.ts";
 
 interface Scenario {
@@ -81,6 +88,7 @@ function run(
   stream: TrafficStream,
   timing: TimingOptions = {},
   engine = packetConsistency,
+  options: ConsistencyOptions = {},
 ) {
   const plan = planMigration(s.net, s.migrations, {
     ordering,
@@ -93,31 +101,38 @@ function run(
     }),
     changes: timedChanges(t),
     migrations: s.migrations,
-  }, { stream, recordPieces: true });
+  }, { stream, recordPieces: true, ...options });
   return { plan, timing: t, report };
 }
 
-Deno.test("the run engine and the per-packet engine agree exactly (random scenarios, orderings, rates, seeds)", () => {
+Deno.test("the run engine and the per-packet engine agree exactly (random scenarios, orderings, rates up to link overload, loop rules, queue sizes, seeds)", () => {
   const scenarios = [
     paperScenario(),
     backwardsScenario(),
     splitMergeScenario(),
   ];
+  let congested = 0;
   fc.assert(
     fc.property(
       fc.integer({ min: 0, max: 2 }),
       fc.constantFrom(...ORDERINGS),
       fc.integer({ min: 0, max: 1000 }),
-      fc.double({ min: 100, max: 200_000, noNaN: true }),
-      fc.double({ min: 0, max: 0.003, noNaN: true }),
+      fc.oneof(
+        fc.double({ min: 100, max: 200_000, noNaN: true }),
+        // Decimal rates, where packets land exactly on rule instants.
+        fc.constantFrom(1000, 20_000, 250_000),
+      ),
+      fc.constantFrom(0, 0.001, 0.0025),
       fc.boolean(),
       fc.constantFrom("software", "hardware", "paper"),
-      (si, ordering, seed, rate, start, poisson, install) => {
+      fc.constantFrom("hop-limit" as const, "first-revisit" as const),
+      fc.constantFrom(Infinity, 1000, 3),
+      (si, ordering, seed, rate, start, poisson, install, loops, queue) => {
         const s = scenarios[si];
         const common = {
           packetsPerSecond: rate,
           startSeconds: start,
-          endSeconds: start + 0.03,
+          endSeconds: start + 0.02,
         };
         const stream = poisson
           ? poissonStream({ ...common, seed })
@@ -130,20 +145,31 @@ Deno.test("the run engine and the per-packet engine agree exactly (random scenar
             ? { install: HARDWARE_SWITCH }
             : {}),
         };
-        const a = run(s, ordering, stream, opts).report;
-        const b =
-          run(s, ordering, stream, opts, simulateMigrationPackets).report;
+        const options = { loops, queueCapacityPackets: queue };
+        const a = run(s, ordering, stream, opts, packetConsistency, options)
+          .report;
+        const b = run(
+          s,
+          ordering,
+          stream,
+          opts,
+          simulateMigrationPackets,
+          options,
+        ).report;
         assert.deepEqual(a, b);
         for (const f of a.flows) {
           const sum = f.deliveredOldPath + f.deliveredNewPath +
-            f.deliveredMixedPath +
-            f.droppedPackets + f.loopedPackets;
+            f.deliveredMixedPath + f.droppedPackets + f.loopedPackets +
+            f.queueDroppedPackets;
           assert.equal(sum, f.sentPackets);
+          if (f.congested) congested++;
         }
       },
     ),
     { numRuns: 60, seed: 5 },
   );
+  // The generator reaches the overloaded case (packets queue), not only the easy one.
+  assert.ok(congested > 0);
 });
 
 Deno.test("delete-old-first by hand: with zero latency, every packet sent between the first delete and the redirect is lost", () => {
@@ -172,37 +198,81 @@ Deno.test("delete-old-first by hand: with zero latency, every packet sent betwee
   }
 });
 
-Deno.test("a delete on a linear path: the OpenFlow trace counts what the traffic engine's countFates counts", () => {
+// The paper testbed's client->server old path as traffic-engine elements:
+// the client's access link, then each switch's output link (its rate and
+// latency), the delete at s2 as a drop from its effective time.
+function linearPath(
+  net: Topology,
+  deleteAt: number,
+  queueCapacityPackets: number,
+): PathElement[] {
+  const host = net.hosts.find((h) => h.id === "client")!;
+  const link = net.links[0];
+  const server = (
+    name: string,
+    l: { latencySeconds: number; bitsPerSecond: number },
+    changes = {},
+  ) =>
+    pathElement({
+      name,
+      latencySeconds: l.latencySeconds,
+      linkBitsPerSecond: l.bitsPerSecond,
+      queueCapacityPackets,
+      ...changes,
+    });
+  return [
+    server("client", host),
+    server("s1", link),
+    server("s2", link, { changes: [{ atSeconds: deleteAt, state: "drop" }] }),
+    server("s4", net.hosts.find((h) => h.id === "server")!),
+  ];
+}
+
+Deno.test("a delete on a linear path: the OpenFlow trace counts what the traffic engine's countFates counts, delays included, below and above the links' rate", () => {
   const net = paperTestbedTopology();
   const s = paperScenario(net);
-  const stream = cbrStream({ packetsPerSecond: 250_000, endSeconds: 0.01 });
   const initial = paperTestbedInitialEntries(net);
   const del = initial.find((e) =>
     e.switchId === "s2" && e.flowId === "client->server"
   )!;
   const deleteAt = 0.0031234;
-  const report = packetConsistency(net, {
-    initial,
-    changes: [{ atSeconds: deleteAt, mod: { command: "delete", entry: del } }],
-    migrations: s.migrations.slice(0, 1),
-  }, { stream });
-  const hop = 0.00005 + 64 * 8 / 1e8;
-  const counts = countFates(stream, [
-    pathElement({ name: "client link", latencySeconds: hop }),
-    pathElement({ name: "s1", latencySeconds: hop }),
-    pathElement({
-      name: "s2",
-      latencySeconds: hop,
-      changes: [{ atSeconds: deleteAt, state: "drop" }],
-    }),
-    pathElement({ name: "s4" }),
-  ]);
-  assert.equal(report.flows[0].droppedPackets, counts.lostPackets);
-  assert.equal(report.flows[0].deliveredOldPath, counts.deliveredPackets);
-  assert.deepEqual(report.flows[0].drops, [{
-    at: "s2",
-    packets: counts.lostPackets,
-  }]);
+  // 150,000 x 512 bits fit 100 Mbit/s; 250,000 do not (the queue fills).
+  for (
+    const [rate, queue] of [[150_000, 1000], [250_000, 1000], [250_000, 7]]
+  ) {
+    const stream = cbrStream({ packetsPerSecond: rate, endSeconds: 0.01 });
+    const timeline = {
+      initial,
+      changes: [{
+        atSeconds: deleteAt,
+        mod: { command: "delete" as const, entry: del },
+      }],
+      migrations: s.migrations.slice(0, 1),
+    };
+    const options = { stream, queueCapacityPackets: queue };
+    const report = packetConsistency(net, timeline, options);
+    const counts = countFates(stream, linearPath(net, deleteAt, queue));
+    const f = report.flows[0];
+    assert.equal(
+      f.droppedPackets,
+      counts.losses.find((l) => l.cause === "drop")?.packets ?? 0,
+    );
+    assert.equal(
+      f.queueDroppedPackets,
+      counts.losses.filter((l) => l.cause === "queue").reduce(
+        (a, l) => a + l.packets,
+        0,
+      ),
+    );
+    assert.equal(f.deliveredOldPath, counts.deliveredPackets);
+    assert.deepEqual(f.delay, counts.endToEnd);
+    assert.equal(f.queuedPackets, counts.queuedPackets);
+    assert.equal(f.congested, rate > 195_312.5);
+    assert.deepEqual(
+      report,
+      simulateMigrationPackets(net, timeline, options),
+    );
+  }
 });
 
 Deno.test("all-at-once loses packets when the branching switch's modify lands before the new path's adds", () => {
@@ -342,7 +412,7 @@ Deno.test("explicit send times: the run engine and the per-packet engine agree e
           migrations: s.migrations,
         };
         const options = {
-          sendTimesSeconds: { [s.migrations[0].flow.id]: times },
+          streams: { [s.migrations[0].flow.id]: explicitStream(times) },
           recordPieces: true,
         };
         const a = packetConsistency(s.net, timeline, options);
@@ -366,8 +436,13 @@ Deno.test("explicit send times: the run engine and the per-packet engine agree e
     }, {
       stream,
       recordPieces: true,
-      sendTimesSeconds: Object.fromEntries(
-        s.migrations.map((m) => [m.flow.id, [...streamTimesSeconds(stream)]]),
+      streams: Object.fromEntries(
+        s.migrations.map((m) => [
+          m.flow.id,
+          explicitStream(streamTimesSeconds(stream), {
+            packetsPerSecond: stream.packetsPerSecond,
+          }),
+        ]),
       ),
     });
     assert.deepEqual(explicit, cbr);
@@ -391,21 +466,35 @@ Deno.test("consistency rejects bad inputs with RangeErrors", () => {
     /streams/,
   );
   assert.throws(
-    () => packetConsistency(net, timeline, { sendTimesSeconds: { nope: [] } }),
-    /sendTimesSeconds keys must be flow ids; got "nope"/,
+    () =>
+      packetConsistency(net, timeline, {
+        streams: { nope: explicitStream([]) },
+      }),
+    /streams keys must be flow ids; got "nope"/,
   );
-  const id = s.migrations[0].flow.id;
+  assert.throws(
+    () => explicitStream([0, 0.002, 0.001]),
+    /sendTimesSeconds\[2\] must be .*\[0\.002, \+inf\); got 0\.001/,
+  );
+  assert.throws(() => explicitStream([NaN]), /sendTimesSeconds\[0\]/);
+  // The side channel is gone: an unknown option is an error, with a hint.
   assert.throws(
     () =>
       packetConsistency(net, timeline, {
-        sendTimesSeconds: { [id]: [0, 0.002, 0.001] },
-      }),
-    /sendTimesSeconds\["client->server"\]\[2\] must be .*\[0\.002, \+inf\); got 0\.001/,
+        sendTimesSecond: {},
+      } as ConsistencyOptions),
+    /no option "sendTimesSecond"/,
+  );
+  assert.throws(
+    () => packetConsistency(net, timeline, { queueCapacityPackets: -1 }),
+    /queueCapacityPackets must be an integer in \[0, .*\] or Infinity; got -1/,
   );
   assert.throws(
     () =>
-      packetConsistency(net, timeline, { sendTimesSeconds: { [id]: [NaN] } }),
-    /sendTimesSeconds\["client->server"\]\[0\]/,
+      packetConsistency(net, timeline, {
+        loops: "never" as "hop-limit",
+      }),
+    /loops must be one of "hop-limit", "first-revisit"; got "never"/,
   );
   assert.throws(
     () =>
@@ -468,4 +557,354 @@ Deno.test("flows whose entries match no address (UDP port only): the engines agr
     }
   }
   assert.ok(run(s, "delete-old-first", stream).report.lostPackets > 0);
+});
+
+// Two switches in a row; the client's access link and the s1-s2 link chosen
+// so that packet 9 (sent at 0.009 s) reaches s2 at exactly 0.0095005 s, a
+// sum that binary floating point puts 2e-18 s earlier.
+function exactInstantNetwork() {
+  const net = topology({
+    switches: [{ id: "s1", ports: [1, 2] }, { id: "s2", ports: [1, 2] }],
+    links: [{
+      a: { switchId: "s1", port: 2 },
+      b: { switchId: "s2", port: 2 },
+      latencySeconds: 0.0002995,
+      bitsPerSecond: 1.024e9,
+    }],
+    hosts: [
+      {
+        id: "client",
+        ipv4: "10.0.0.1",
+        switchId: "s1",
+        port: 1,
+        latencySeconds: 0.0002,
+        bitsPerSecond: 1.024e9,
+      },
+      {
+        id: "server",
+        ipv4: "10.0.0.2",
+        switchId: "s2",
+        port: 1,
+        latencySeconds: 0,
+        bitsPerSecond: 1.024e9,
+      },
+    ],
+    controller: {
+      id: "c",
+      channels: [
+        { switchId: "s1", hops: 1, latencySeconds: 0.001 },
+        { switchId: "s2", hops: 1, latencySeconds: 0.001 },
+      ],
+    },
+  });
+  const f = flow(net, "client", "server");
+  const entry = (switchId: string, outPort: number): FlowEntry => ({
+    switchId,
+    priority: 100,
+    match: f.match,
+    outPort,
+    flowId: f.id,
+  });
+  const migration: FlowMigration = {
+    flow: f,
+    oldPath: ["s1", "s2"],
+    newPath: ["s1", "s2"],
+  };
+  return { net, f, entry, migration };
+}
+
+Deno.test("item 1: a rule that takes effect at exactly a packet's arrival (for the decimals written) applies to it, in both engines", () => {
+  const { net, entry, migration } = exactInstantNetwork();
+  // 0.009 + (0.0002 + 512 / 1.024e9) + (0.0002995 + 512 / 1.024e9) = 0.0095005
+  assert.ok(
+    0.009 + (0.0002 + 512 / 1.024e9) + (0.0002995 + 512 / 1.024e9) < 0.0095005,
+  );
+  const timeline = {
+    initial: [entry("s1", 2)],
+    changes: [{
+      atSeconds: 0.0095005,
+      mod: { command: "add" as const, entry: entry("s2", 1) },
+    }],
+    migrations: [migration],
+  };
+  const stream = cbrStream({ packetsPerSecond: 1000, endSeconds: 0.02 });
+  for (const engine of [packetConsistency, simulateMigrationPackets]) {
+    const r = engine(net, timeline, { stream, recordPieces: true });
+    // Packets 0..8 meet s2 before the add: table miss. From 9 on: delivered.
+    assert.equal(r.flows[0].droppedPackets, 9);
+    assert.equal(r.flows[0].deliveredNewPath, 11);
+    assert.equal(r.flows[0].newPathFromSendSeconds, 0.009);
+    assert.deepEqual(
+      r.pieces.map((p) => [p.fate, p.fromPacket, p.toPacket]),
+      [["dropped", 0, 9], ["delivered-new", 9, 20]],
+    );
+  }
+  // Negative control: the add a hair later misses packet 9.
+  const later = packetConsistency(net, {
+    ...timeline,
+    changes: [{ ...timeline.changes[0], atSeconds: 0.00950050000001 }],
+  }, { stream });
+  assert.equal(later.flows[0].droppedPackets, 10);
+});
+
+Deno.test("item 3: per-packet delays in the trace: exact end-to-end delay, and the extra delay of packets rerouted onto a longer path", () => {
+  // No change: every packet crosses the paper testbed's four links.
+  const net = paperTestbedTopology();
+  const s = paperScenario(net);
+  const stream = cbrStream({ packetsPerSecond: 10_000, endSeconds: 0.01 });
+  const still = packetConsistency(net, {
+    initial: paperTestbedInitialEntries(net),
+    changes: [],
+    migrations: s.migrations,
+  }, { stream });
+  // 4 x (50 us + 512 bits / 100 Mbit/s) = 220.48 us, exactly.
+  assert.deepEqual(still.delay, {
+    packets: 200,
+    minSeconds: 0.00022048,
+    maxSeconds: 0.00022048,
+    meanSeconds: 0.00022048,
+  });
+  assert.equal(still.delayedPackets, 0);
+  // Split and merge: the new paths are 4 switches longer than the old ones.
+  const sm = splitMergeScenario();
+  const grid = sm.net;
+  const hop = 0.0001 + 512 / 1e9; // the grid's links
+  const r = run(
+    sm,
+    "paper",
+    cbrStream({
+      packetsPerSecond: 20_000,
+      endSeconds: 0.2,
+    }),
+    { install: SOFTWARE_SWITCH },
+  ).report;
+  const b = run(
+    sm,
+    "paper",
+    cbrStream({
+      packetsPerSecond: 20_000,
+      endSeconds: 0.2,
+    }),
+    { install: SOFTWARE_SWITCH },
+    simulateMigrationPackets,
+  ).report;
+  assert.deepEqual(r, b);
+  const f = r.flows[0];
+  assert.ok(f.deliveredNewPath > 0 && f.deliveredOldPath > 0);
+  assert.ok(f.deliveredMixedPath > 0);
+  // Packets over the new path (4 more links) and over the mixed one (2 more).
+  assert.equal(f.delayedPackets, f.deliveredNewPath + f.deliveredMixedPath);
+  assert.equal(f.extraDelay.maxSeconds, 0.000402048);
+  assert.equal(f.extraDelay.minSeconds, 0.000201024);
+  assert.equal(4 * hop, 0.000402048);
+  assert.equal(f.delay.minSeconds, 0.00050256); // old path: 5 links
+  assert.equal(f.delay.maxSeconds, 0.000904608); // new path: 9 links
+  assert.equal(r.maxDelaySeconds, 0.000402048);
+  assert.equal(grid.links[0].latencySeconds, 0.0001);
+});
+
+Deno.test("item 8: link rates are honoured: 100,000 packets/s of 1500 bytes on the paper testbed's 100 Mbit/s links queue, lose packets, and make the run infeasible", () => {
+  const net = paperTestbedTopology();
+  const s = paperScenario(net);
+  const timeline = {
+    initial: paperTestbedInitialEntries(net),
+    changes: timedChanges(migrationTiming(paperTestbedPlan(net), net)),
+    migrations: s.migrations,
+  };
+  const big = cbrStream({
+    packetsPerSecond: 100_000,
+    packetSizeBytes: 1500,
+    endSeconds: 0.05,
+  });
+  const r = packetConsistency(net, timeline, { stream: big });
+  assert.equal(r.feasible, false);
+  // Each host's access link carries 1.2 Gbit/s of its flow.
+  const access = r.overloadedLinks.find((l) => l.from === "client")!;
+  assert.equal(access.offeredBitsPerSecond, 1.2e9);
+  assert.equal(access.capacityBitsPerSecond, 1e8);
+  // The sender's link serialises 8333 packets/s; its queue holds 1000.
+  assert.ok(r.queueDroppedPackets > 0);
+  assert.ok(r.flows.every((f) => f.congested));
+  assert.deepEqual(r.flows[0].queueDrops.map((d) => d.at), ["client"]);
+  assert.deepEqual(r, simulateMigrationPackets(net, timeline, { stream: big }));
+  // Exactly what the client's link lets through: the engine's own count.
+  const link = countFates(big, [pathElement({
+    linkBitsPerSecond: 1e8,
+    queueCapacityPackets: 1000,
+  })]);
+  assert.equal(r.flows[0].queueDroppedPackets, link.lostPackets);
+  // Negative control: 5000 packets/s of 1500 bytes (60 Mbit/s) fit.
+  const fits = packetConsistency(net, timeline, {
+    stream: cbrStream({
+      packetsPerSecond: 5000,
+      packetSizeBytes: 1500,
+      endSeconds: 0.05,
+    }),
+  });
+  assert.equal(fits.feasible, true);
+  assert.equal(fits.lostPackets, 0);
+  assert.ok(fits.flows.every((f) => !f.congested));
+  // Two flows that each fit share a directed link: flagged (they are not
+  // queued behind each other).
+  const grid = gridTopology({ rows: 1, columns: 3 });
+  const twin = (id: string) => ({
+    flow: flow(grid, "h0_0", "h0_2", {
+      id,
+      match: {
+        ethType: 0x0800,
+        ipv4Src: `10.9.0.${id.length}`,
+        ipv4Dst: "10.0.0.3",
+      },
+    }),
+    oldPath: ["s0_0", "s0_1", "s0_2"],
+    newPath: ["s0_0", "s0_1", "s0_2"],
+  });
+  const pair = [twin("a"), twin("bb")];
+  const shared = packetConsistency(grid, {
+    initial: initialEntries(grid, pair),
+    changes: [],
+    migrations: pair,
+  }, {
+    stream: cbrStream({
+      packetsPerSecond: 50_000,
+      packetSizeBytes: 1500,
+      endSeconds: 0.01,
+    }),
+  });
+  assert.equal(shared.lostPackets, 0);
+  assert.equal(shared.feasible, false);
+  assert.ok(shared.overloadedLinks.some((l) => l.from === "s0_1"));
+});
+
+// On the backwards fixture: packets go A, B, C, back to B, then E.
+function bounceTimeline() {
+  const net = backwardsTopology();
+  const f = flow(net, "src", "dst");
+  const e = (switchId: string, inPort: number, outPort: number): FlowEntry => ({
+    switchId,
+    priority: 100,
+    match: { ...f.match, inPort },
+    outPort,
+    flowId: f.id,
+  });
+  const migration: FlowMigration = {
+    flow: f,
+    oldPath: ["A", "B", "C", "D", "E"],
+    newPath: ["A", "C", "B", "E"],
+  };
+  return {
+    net,
+    f,
+    e,
+    timeline: {
+      initial: [
+        e("A", 1, 2), // to B
+        e("B", 2, 3), // from A, to C
+        e("C", 2, 2), // from B, back to B
+        e("B", 3, 4), // from C, to E
+        e("E", 3, 1), // from B, to dst
+      ],
+      changes: [],
+      migrations: [migration],
+    },
+  };
+}
+
+Deno.test("item 9: a packet that revisits a switch counts as looped there with loops: first-revisit (delivered on a repeating path by the hop limit)", () => {
+  const { net, timeline } = bounceTimeline();
+  const stream = cbrStream({ packetsPerSecond: 1000, endSeconds: 0.01 });
+  for (const engine of [packetConsistency, simulateMigrationPackets]) {
+    const ttl = engine(net, timeline, { stream, recordPieces: true });
+    assert.equal(ttl.flows[0].deliveredMixedPath, 10);
+    assert.deepEqual(ttl.pieces[0].switches, ["A", "B", "C", "B", "E"]);
+    const first = engine(net, timeline, {
+      stream,
+      loops: "first-revisit",
+      recordPieces: true,
+    });
+    assert.equal(first.flows[0].loopedPackets, 10);
+    assert.equal(first.lostPackets, 10);
+    assert.deepEqual(first.flows[0].loops, [{ at: "B", packets: 10 }]);
+    assert.equal(first.pieces[0].loopedAt, "B");
+    assert.deepEqual(first.pieces[0].switches, ["A", "B", "C"]);
+  }
+});
+
+Deno.test("item 9: ttlHops of 10,000 and more on a loop: no stack overflow, the loop reported where it closes", () => {
+  const { net, e, timeline } = bounceTimeline();
+  // B and C send the packets to each other forever.
+  const loop = {
+    ...timeline,
+    initial: [e("A", 1, 2), e("B", 2, 3), e("C", 2, 2), e("B", 3, 3)],
+  };
+  const stream = cbrStream({ packetsPerSecond: 1000, endSeconds: 0.005 });
+  for (const engine of [packetConsistency, simulateMigrationPackets]) {
+    const r = engine(net, loop, { stream, ttlHops: 20_000 });
+    assert.equal(r.loopedPackets, 5);
+    assert.deepEqual(r.flows[0].loops, [{ at: "B", packets: 5 }]);
+    assert.equal(r.flows[0].longestLossRun, 5);
+  }
+  assert.deepEqual(
+    packetConsistency(net, loop, {
+      stream,
+      ttlHops: 10_000,
+      recordPieces: true,
+    }),
+    simulateMigrationPackets(net, loop, {
+      stream,
+      ttlHops: 10_000,
+      recordPieces: true,
+    }),
+  );
+});
+
+Deno.test("item 9: an unknown flow-mod command is a RangeError naming it", () => {
+  const { net, e, timeline } = bounceTimeline();
+  const bad = {
+    ...timeline,
+    changes: [{
+      atSeconds: 0.001,
+      mod: { command: "remove", entry: e("B", 2, 3) } as never,
+    }],
+  };
+  for (const engine of [packetConsistency, simulateMigrationPackets]) {
+    assert.throws(
+      () => engine(net, bad),
+      /changes\[0\]\.mod\.command must be one of "add", "modify", "delete"; got "remove"/,
+    );
+  }
+  assert.throws(
+    () => ruleStates(net, timeline.initial, bad.changes),
+    /changes\[0\]\.mod\.command must be one of "add", "modify", "delete"; got "remove"/,
+  );
+});
+
+Deno.test("item 9: modify of a missing entry does nothing (OpenFlow 1.1+), or adds it with modifyMissing: add (OpenFlow 1.0)", () => {
+  const { net, e, timeline } = bounceTimeline();
+  // E has no entry; a modify at 5 ms would give it one only as OpenFlow 1.0.
+  const t = {
+    ...timeline,
+    initial: timeline.initial.filter((x) => x.switchId !== "E"),
+    changes: [{
+      atSeconds: 0.005,
+      mod: { command: "modify" as const, entry: e("E", 3, 1) },
+    }],
+  };
+  const stream = cbrStream({ packetsPerSecond: 1000, endSeconds: 0.01 });
+  for (const engine of [packetConsistency, simulateMigrationPackets]) {
+    const strict = engine(net, t, { stream });
+    assert.equal(strict.droppedPackets, 10);
+    assert.deepEqual(strict.flows[0].drops, [{ at: "E", packets: 10 }]);
+    const asAdd = engine(net, t, { stream, modifyMissing: "add" });
+    // Packets reach E 5 links after they are sent: 0.0005 s.
+    const reach = 5 * (0.0001 + 512 / 1e9);
+    const expected = countBefore(stream, 0.005 - reach);
+    assert.equal(asAdd.droppedPackets, expected);
+    assert.equal(asAdd.flows[0].deliveredMixedPath, 10 - expected);
+  }
+  const states = ruleStates(net, t.initial, t.changes, {
+    modifyMissing: "add",
+  });
+  assert.equal(states.E.length, 2);
+  assert.equal(ruleStates(net, t.initial, t.changes).E[1].entries.length, 0);
 });

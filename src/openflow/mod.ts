@@ -77,17 +77,24 @@ export {
   type ConsistencyReport,
   type DropCount,
   type FlowConsistency,
+  type LinkLoad,
+  type LoopRule,
   PACKET_FATES_OPENFLOW,
   packetConsistency,
   type PacketFate,
-  type RuleSnapshot,
-  ruleStates,
   type RuleTimeline,
   simulateMigrationPackets,
-  timedChanges,
-  type TimedFlowMod,
   type TracePiece,
 } from "./consistency.ts";
+export {
+  FLOW_MOD_COMMANDS,
+  type FlowTableOptions,
+  type ModifyMissing,
+  type RuleSnapshot,
+  ruleStates,
+  timedChanges,
+  type TimedFlowMod,
+} from "./flow_table.ts";
 export {
   gridHostId,
   type GridOptions,

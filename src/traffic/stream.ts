@@ -128,7 +128,7 @@ export interface PoissonStreamOptions extends StreamOptions {
 export interface ExplicitStreamOptions {
   /** Packet size in bytes. Default 64. */
   packetSizeBytes?: number;
-  /** Nominal rate, packets/s. Default: (n - 1) / (last - first), or 1 for fewer than two distinct times. */
+  /** Nominal rate, packets/s. Default: (n - 1) / (last - first), or 1 when that is not a finite number (fewer than two distinct times). */
   packetsPerSecond?: number;
   /** The sender's link latency (send to first element), seconds. Default 0. */
   linkLatencySeconds?: number;
@@ -265,11 +265,12 @@ export function explicitStream(
   checkSendTimes("sendTimesSeconds", times);
   const n = times.length;
   const span = n > 1 ? times[n - 1] - times[0] : 0;
+  const nominal = span > 0 ? (n - 1) / span : 1;
   const s: ExplicitStream = {
     kind: "explicit",
     sendTimesSeconds: times,
     packetsPerSecond: options.packetsPerSecond ??
-      (span > 0 ? (n - 1) / span : 1),
+      (Number.isFinite(nominal) ? nominal : 1),
     packetSizeBytes: options.packetSizeBytes ?? 64,
     startSeconds: n > 0 ? times[0] : 0,
     endSeconds: n > 0 ? nextUp(times[n - 1]) : 0,

@@ -26,14 +26,16 @@ import {
   assertAtLeast,
   assertCapacity,
   assertInteger,
+  assertKnownKeys,
   assertOneOf,
   assertPositive,
 } from "../_validate.ts";
 import { type PathElement, pathElement } from "../traffic/path.ts";
+import { PACKET_FATES, simulatePackets } from "../traffic/simulate.ts";
 import {
   cbrStream,
+  packetCount,
   poissonStream,
-  streamTimesSeconds,
   type TrafficStream,
 } from "../traffic/stream.ts";
 
@@ -385,31 +387,30 @@ export function controlTraffic(
     throw new RangeError(`flows must be an array; got ${String(flows)}`);
   }
   flows.forEach((f, i) => checkFlow(f, `flows[${i}]`));
-  const capacityPackets = options.bufferCapacityPackets ?? Infinity;
-  const capacityBytes = options.bufferCapacityBytes ?? Infinity;
-  assertCapacity("bufferCapacityPackets", capacityPackets);
-  assertCapacity("bufferCapacityBytes", capacityBytes);
-  const {
-    pauseSeconds: p,
-    tunnelUpSeconds: u,
-    arpEffectiveSeconds: a,
-    oldPathRemovedSeconds: r,
-    tunnelLatencySeconds: lat,
-  } = window;
-
-  // Every packet of every flow, merged in arrival order.
-  const arrivals: { t: number; flow: number }[] = [];
-  const sent = flows.map((flow, i) => {
-    const times = streamTimesSeconds(
-      controlFlowStream(flow, window.endSeconds),
-    );
-    for (const t of times) arrivals.push({ t, flow: i });
-    return times.length;
-  });
-  arrivals.sort((x, y) => x.t - y.t || x.flow - y.flow);
-
-  const tally = flows.map(() => ({
-    direct: 0,
+  assertKnownKeys("options", options, [
+    "bufferCapacityPackets",
+    "bufferCapacityBytes",
+  ]);
+  assertCapacity(
+    "bufferCapacityPackets",
+    options.bufferCapacityPackets ?? Infinity,
+  );
+  assertCapacity(
+    "bufferCapacityBytes",
+    options.bufferCapacityBytes ?? Infinity,
+  );
+  const p = window.pauseSeconds;
+  // Packets sent before the ARP reply took effect reach the source Domain 0:
+  // the traffic engine follows them through its control element and the
+  // tunnel, all flows sharing its buffer (ties: flow order). The others go
+  // straight to the new host.
+  const engineEnd = Math.min(window.arpEffectiveSeconds, window.endSeconds);
+  const full = flows.map((f) =>
+    packetCount(controlFlowStream(f, window.endSeconds))
+  );
+  const streams = flows.map((f) => controlFlowStream(f, engineEnd));
+  const tally = flows.map((_, i) => ({
+    direct: full[i],
     buffered: 0,
     tunnelled: 0,
     overflow: 0,
@@ -419,51 +420,52 @@ export function controlTraffic(
   }));
   const records: ControlPacketRecord[] = [];
   const delays: number[] = [];
-  let heldPackets = 0;
-  let heldBytes = 0;
   let peakPackets = 0;
   let peakBytes = 0;
-  // The buffer only fills (from p to min(u, r)), then empties all at once.
-  const bufferEnd = Math.min(u, r);
-  for (const { t, flow } of arrivals) {
-    const c = tally[flow];
-    if (t < p || t >= a) {
-      c.direct++;
-      continue;
+  if (flows.length > 0) {
+    const { counts, packets } = simulatePackets(
+      streams,
+      controlPath(window, options),
+      { recordPackets: true },
+    );
+    const peak = counts.bufferPeaks.find((b) => b.elementIndex === 0);
+    peakPackets = peak?.packets ?? 0;
+    peakBytes = peak?.bytes ?? 0;
+    const r = packets!;
+    for (let i = 0; i < r.sendSeconds.length; i++) {
+      const t = r.sendSeconds[i];
+      if (t < p) continue; // before the pause: straight to the VM
+      const flow = r.stream[i];
+      const c = tally[flow];
+      c.direct--;
+      const code = PACKET_FATES[r.fate[i]];
+      let fate: ControlPacketRecord["fate"];
+      let delay = 0;
+      if (code === "delivered") {
+        fate = r.heldSeconds[i] > 0 ? "buffered" : "tunnelled";
+        delay = r.endToEndSeconds[i];
+      } else if (code === "overflow" || code === "flush" || code === "drop") {
+        fate = code;
+      } else {
+        throw new Error(`internal: control packet ${code}`);
+      }
+      c[fate]++;
+      if (delay > 0) {
+        delays.push(delay);
+        c.maxDelay = Math.max(c.maxDelay, delay);
+      }
+      records.push({
+        flowIndex: flow,
+        arrivalSeconds: t,
+        fate,
+        delaySeconds: delay,
+      });
     }
-    const size = flows[flow].packetSizeBytes;
-    let fate: ControlPacketRecord["fate"];
-    let delay = 0;
-    if (t >= r) fate = "drop";
-    else if (t < bufferEnd) {
-      if (
-        heldPackets + 1 <= capacityPackets && heldBytes + size <= capacityBytes
-      ) {
-        heldPackets++;
-        heldBytes += size;
-        peakPackets = Math.max(peakPackets, heldPackets);
-        peakBytes = Math.max(peakBytes, heldBytes);
-        if (u < r) {
-          fate = "buffered";
-          delay = u - t + lat;
-        } else fate = "flush";
-      } else fate = "overflow";
-    } else {
-      fate = "tunnelled";
-      delay = lat;
-    }
-    c[fate]++;
-    if (delay > 0) {
-      delays.push(delay);
-      c.maxDelay = Math.max(c.maxDelay, delay);
-    }
-    records.push({
-      flowIndex: flow,
-      arrivalSeconds: t,
-      fate,
-      delaySeconds: delay,
-    });
   }
+  // In arrival order (ties: flow order).
+  records.sort((x, y) =>
+    x.arrivalSeconds - y.arrivalSeconds || x.flowIndex - y.flowIndex
+  );
 
   const flowFates: ControlFlowFates[] = flows.map((flow, i) => {
     const c = tally[i];
@@ -471,7 +473,7 @@ export function controlTraffic(
     return {
       name: flow.name,
       protocol: flow.protocol,
-      sentPackets: sent[i],
+      sentPackets: full[i],
       directPackets: c.direct,
       bufferedPackets: c.buffered,
       tunnelledPackets: c.tunnelled,
