@@ -163,7 +163,14 @@ export function toNumber(a: Q): number {
   let quotient = scaled / a.d;
   const sticky = scaled % a.d !== ZERO_N ? ONE_N : ZERO_N;
   quotient = (quotient << ONE_N) | sticky;
-  const magnitude = Number(quotient) / 2 ** (shift + 1);
+  // Scale down by 2^(shift + 1) in steps a float can hold.
+  let magnitude = Number(quotient);
+  let e = shift + 1;
+  while (e > 1000) {
+    magnitude /= 2 ** 1000;
+    e -= 1000;
+  }
+  magnitude /= 2 ** e;
   return a.n < ZERO_N ? -magnitude : magnitude;
 }
 
