@@ -46,6 +46,7 @@ export class Server {
   readonly segs: Segment[] = [];
   head = 0;
   m = 0; // admissions so far
+  undeparted = 0; // the first admission not gone at the last inSystem()
 
   constructor(readonly capacity: number) {}
 
@@ -75,13 +76,20 @@ export class Server {
       if (cmp(lastOf(s), a) <= 0) this.head++;
       else break;
     }
-    if (this.head === this.segs.length) return 0;
+    if (this.head === this.segs.length) {
+      this.undeparted = this.m;
+      return 0;
+    }
     const s = this.segs[this.head];
     let gone = 0;
     if (cmp(s.first, a) <= 0) {
-      gone = Number(floor(div(sub(a, s.first), s.period!))) + 1;
+      // (A segment spaced 0 apart left all at once.)
+      gone = s.period === null || s.period.n === 0n
+        ? s.n
+        : Number(floor(div(sub(a, s.first), s.period))) + 1;
     }
-    return this.m - (s.i0 + gone);
+    this.undeparted = s.i0 + gone;
+    return this.m - this.undeparted;
   }
 
   append(first: Q, period: Q | null, n: number): void {
@@ -112,7 +120,7 @@ export class Server {
 
   /**
    * Serves a piece whose packets arrive at times c0 + c1 b (c1 >= 0), each
-   * needing S > 0.
+   * needing S >= 0 (0: no work, but still behind the packets queued).
    */
   serve(p: Piece, S: Q, sink: ServerSink): void {
     const K = this.capacity;
@@ -172,19 +180,18 @@ export class Server {
         x = next;
         if (x >= p.n) return;
         const done = this.#saturated(p, time, x, S, sink);
-        if (done !== null) {
-          x = done;
-          continue;
-        }
-        // One admission (below).
+        if (done !== null) x = done;
+        // The server may be idle by now: look again.
+        continue;
       }
       const last = this.departure(this.m - 1);
       const ax = at(x);
       let T = p.n - x;
       if (K !== Infinity) {
         const lag = this.m - K - 1;
-        // Until the lag reaches an existing departure, there is room.
-        if (lag < 0) T = Math.min(T, -lag);
+        // While the lagging departures have already happened, there is
+        // room; then the lag must keep up with the arrivals.
+        if (lag < this.undeparted) T = Math.min(T, this.undeparted - lag);
         else {
           const s = this.segmentOf(lag);
           T = Math.min(T, s.i0 + s.n - lag);

@@ -163,9 +163,11 @@ function crossElement(
     },
   };
   const toServer = (p: Piece, interval: number) => {
+    // With a server, even a packet that needs no time queues behind the
+    // packets before it (FIFO).
     const service = tl.service(interval, p.info.sizeBytes);
-    if (service.zero) sink.admit(p);
-    else server!.serve(p, service.exact, sink);
+    if (server === null) sink.admit(p);
+    else server.serve(p, service.exact, sink);
   };
   let i = 0;
   let held: Piece[] = [];
