@@ -29,6 +29,7 @@ import {
 } from "./dataplane.ts";
 import {
   NamespaceRouter,
+  nftApply,
   type RouterHandle,
   type RouterMigrationRecord,
 } from "./router.ts";
@@ -65,6 +66,22 @@ export interface AdjacencySample {
   readonly client: OspfNeighbour | undefined;
   /** The server neighbour's view. */
   readonly server: OspfNeighbour | undefined;
+}
+
+/** Step costs measured before the migration, seconds. */
+export interface StepCalibration {
+  /** Host A's relay binding the router's two NICs at start-up. */
+  readonly bindingSeconds: number;
+  /** Peer commands to the first tunnel answer. */
+  readonly tunnelSetupSeconds: number;
+  /** Round trip of a tunnel probe. */
+  readonly tunnelRttSeconds: number;
+  /** Host A's table built at start-up as host B's is in the migration: rules, sync of the same routes, classifier. */
+  readonly syncSeconds: number;
+  /** The stand-in's link switch (0 for the VM). */
+  readonly linkSwitchSeconds: number;
+  /** The first probe of each control flow, wall-clock ms (their phase against the trigger). */
+  readonly probeStartMs: readonly number[];
 }
 
 /** A sync daemon's "synced" report. */
@@ -105,8 +122,8 @@ export interface RecordedRun {
   readonly initialSync: SyncRecord;
   /** Host B's sync during the migration (plane separation). */
   readonly destinationSync: SyncRecord | undefined;
-  /** Tunnel set-up measured before the migration (s): peer commands to the first answer. */
-  readonly tunnelCalibrationSeconds: number;
+  /** Step costs measured before the migration, in the same run (the prediction's inputs). */
+  readonly calibration: StepCalibration;
   /** The relays' events, host A then host B. */
   readonly relayA: readonly DaemonEvent[];
   /** Host B's relay's events. */
@@ -146,31 +163,6 @@ export interface RunOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function nft(
-  run: HostRun,
-  namespace: string,
-  text: string,
-): Promise<void> {
-  const child = new Deno.Command("ip", {
-    args: ["netns", "exec", namespace, "nft", "-f", "-"],
-    stdin: "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(text));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(
-      `nft in ${namespace} failed: ${
-        new TextDecoder().decode(out.stderr).trim()
-      }`,
-    );
-  }
-  void run;
-}
 
 async function ipBatch(
   run: HostRun,
@@ -507,9 +499,11 @@ async function runSteps(
     );
   }
   const [ifc, ifs] = router.interfacesA;
+  const bindStart = Date.now();
   await relayA.request(`bind 0 ${ifc}`, "bound");
   await relayA.request(`bind 1 ${ifs}`, "bound");
-  await relayA.request("mode local", "mode");
+  const bound = await relayA.request("mode local", "mode");
+  const bindingSeconds = (Number(bound.t) / 1e6 - bindStart) / 1000;
 
   // OSPF converges: both neighbours Full with the router, every route in its kernel.
   const convergeSeconds = runOptions.convergeSeconds ??
@@ -538,8 +532,7 @@ async function runSteps(
   // Host A's table, through the daemon pair, then its classifier.
   const bridges = (h: HostSide) => [h.clientBridge, h.serverBridge];
   const classifier = async (h: HostSide) =>
-    nft(
-      run,
+    nftApply(
       h.namespace,
       classifierRuleset({
         tableName: "vnps",
@@ -563,6 +556,8 @@ async function runSteps(
   await syncA.waitFor("start", (e) => e.event === "ready", 20, 0);
   await syncB.waitFor("start", (e) => e.event === "ready", 20, 0);
   log("initial sync of host A's table");
+  // Timed as host B's step is: the table's rules, the sync, the classifier.
+  const tableStart = Date.now();
   if (separated) {
     await ipBatch(
       run,
@@ -579,6 +574,7 @@ async function runSteps(
     );
   }
   if (separated) await classifier(a);
+  const tableSeconds = (Date.now() - tableStart) / 1000;
 
   // Tunnel set-up, measured once before the migration, then closed again.
   const t0 = Date.now();
@@ -590,13 +586,20 @@ async function runSteps(
     `peer ${b.migrationAddress} ${a.migrationAddress}`,
     "peer",
   );
+  const pingFrom = relayA.events.length;
   await relayA.send("ping");
   const up = await relayA.waitFor(
     "the tunnel calibration",
     (e) => e.event === "tunnel-up",
     5,
   );
-  const tunnelCalibrationSeconds = (Number(up.t) / 1e6 - t0) / 1000;
+  const ping = relayA.events.slice(pingFrom).find((e) =>
+    e.event === "ping-sent"
+  );
+  const tunnelSetupSeconds = (Number(up.t) / 1e6 - t0) / 1000;
+  const tunnelRttSeconds = ping === undefined
+    ? 0
+    : (Number(up.t) - Number(ping.t)) / 1e9;
 
   // Traffic: data through the router, control probes to it, adjacency
   // polls. The senders run until told to stop (10 minutes at most).
@@ -706,6 +709,10 @@ async function runSteps(
     steps.bindingDoneMs = relayT(m);
   };
   const garp = async () => {
+    // The links move: A stops tunnelling the copies of multicast B now gets itself.
+    if (separated && scenario.whatIf !== "remove-at-resume") {
+      await relayA.request("mode drain", "mode");
+    }
     const g = await relayB.request(
       `garp 0 ${router.macs[0]} ${plan.clientLan.router}`,
       "garp",
@@ -755,6 +762,7 @@ async function runSteps(
     steps.destinationReadyMs = Date.now();
   };
 
+  let removal: Promise<void> | undefined;
   const record = await router.migrate({
     onPause: async () => {
       if (separated) {
@@ -765,8 +773,10 @@ async function runSteps(
         // The old data path goes at the resume (see onResume).
       }
     },
-    onResume: async () => {
-      if (scenario.whatIf === "remove-at-resume") await removeOldPath();
+    onResume: () => {
+      // Host A removes its path while host B binds: the two Domain 0s act at once.
+      if (scenario.whatIf === "remove-at-resume") removal = removeOldPath();
+      return Promise.resolve();
     },
   });
   if (!separated) {
@@ -783,6 +793,7 @@ async function runSteps(
       await removeOldPath();
     }
   }
+  await removal;
   log("migrated; tail traffic");
   await sleep(scenario.tailSeconds * 1000);
   for (const sender of [dataSender, ...probeSenders]) await sender.stop();
@@ -810,7 +821,14 @@ async function runSteps(
     steps,
     initialSync,
     destinationSync,
-    tunnelCalibrationSeconds,
+    calibration: {
+      bindingSeconds,
+      tunnelSetupSeconds,
+      tunnelRttSeconds,
+      syncSeconds: tableSeconds,
+      linkSwitchSeconds: Number(record.detail.linkSwitchSeconds ?? 0),
+      probeStartMs: probes.map((p) => p.sentMsBySeq[0] ?? NaN),
+    },
     relayA: relayA.events,
     relayB: relayB.events,
     syncEvents: [syncA.events, syncB.events],

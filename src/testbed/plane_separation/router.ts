@@ -54,7 +54,14 @@ export interface RouterHandle {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The namespace stand-in (see the module doc). */
+/**
+ * The namespace stand-in (see the module doc). Its NICs reach the hosts
+ * through a "wire" namespace: one bridge per NIC with a port to host A's
+ * Domain 0 and one to host B's, of which only the current host's passes
+ * frames (an nftables filter), so that the move changes no carrier the
+ * router could see (a link event would make BIRD drop its adjacencies,
+ * which a VM's NIC never shows).
+ */
 export class NamespaceRouter implements RouterHandle {
   readonly kind = "namespace" as const;
   readonly interfacesA: readonly [string, string, string];
@@ -64,32 +71,41 @@ export class NamespaceRouter implements RouterHandle {
   readonly #net: PlaneSepNetwork;
   readonly #scenario: PlaneSepScenario;
   #namespace = "";
+  #wire = "";
+  #wirePorts: { a: string[]; b: string[] } = { a: [], b: [] };
   #pids: number[] = [];
+  #switchSeconds = 0;
 
   constructor(run: HostRun, net: PlaneSepNetwork, scenario: PlaneSepScenario) {
     this.#run = run;
     this.#net = net;
     this.#scenario = scenario;
-    const names = [run.name("vmc"), run.name("vms"), run.name("vmd")] as const;
-    this.interfacesA = names;
-    this.interfacesB = names;
+    this.interfacesA = [run.name("vac"), run.name("vas"), run.name("vad")];
+    this.interfacesB = [run.name("vbc"), run.name("vbs"), run.name("vbd")];
   }
 
-  /** Creates the namespace and links, starts BIRD and the route daemon. */
+  /** Creates the namespaces and links, starts BIRD and the route daemon. */
   async start(binaries: PlaneSepBinaries): Promise<void> {
     const run = this.#run;
     const ns = await run.addNamespace("rt");
+    const wire = await run.addNamespace("rw");
     this.#namespace = ns;
+    this.#wire = wire;
+    const quiet = [
+      "net.ipv6.conf.all.disable_ipv6=1",
+      "net.ipv6.conf.default.disable_ipv6=1",
+    ];
+    await run.exec(["sysctl", "-qw", ...quiet], { namespace: wire });
     await run.exec([
       "sysctl",
       "-qw",
-      "net.ipv6.conf.all.disable_ipv6=1",
-      "net.ipv6.conf.default.disable_ipv6=1",
+      ...quiet,
       `net.ipv4.ip_forward=${
         this.#scenario.mechanism === "xen-standard" ? 1 : 0
       }`,
     ], { namespace: ns });
     const a = this.#net.hostA;
+    const b = this.#net.hostB;
     const plan = ADDRESS_PLAN;
     const guest = plan.guestInterfaces;
     const addresses = [
@@ -97,17 +113,14 @@ export class NamespaceRouter implements RouterHandle {
       plan.serverLan.router,
       plan.dedicated.router,
     ];
-    const suffixes = ["rc", "rs", "rd"];
+    const tags = ["c", "s", "d"];
     for (let i = 0; i < 3; i++) {
-      const [inside] = await run.addVethPair(
-        suffixes[i],
-        ["vmc", "vms", "vmd"][i],
-        {
-          namespaceA: ns,
-          namespaceB: a.namespace,
-          masterB: i === 2 ? a.dedicatedBridge : undefined,
-        },
-      );
+      const bridge = await run.addBridge(`rw${tags[i]}`, { namespace: wire });
+      const [inside] = await run.addVethPair(`r${tags[i]}`, `rw${tags[i]}r`, {
+        namespaceA: ns,
+        namespaceB: wire,
+        masterB: bridge,
+      });
       await run.exec(["ip", "-n", ns, "link", "set", inside, "down"]);
       await run.exec(["ip", "-n", ns, "link", "set", inside, "name", guest[i]]);
       await run.exec([
@@ -121,7 +134,23 @@ export class NamespaceRouter implements RouterHandle {
         guest[i],
       ]);
       await run.exec(["ip", "-n", ns, "link", "set", guest[i], "up"]);
+      for (const [h, host] of [["a", a], ["b", b]] as const) {
+        const [, port] = await run.addVethPair(
+          `v${h}${tags[i]}`,
+          `rw${tags[i]}${h}`,
+          {
+            namespaceA: host.namespace,
+            namespaceB: wire,
+            masterA: i === 2 ? host.dedicatedBridge : undefined,
+            masterB: bridge,
+          },
+        );
+        this.#wirePorts[h].push(port);
+      }
     }
+    const switchStart = performance.now();
+    await this.#wireTo("a");
+    this.#switchSeconds = (performance.now() - switchStart) / 1000;
     this.macs = [
       await macOf(run, ns, guest[0]),
       await macOf(run, ns, guest[1]),
@@ -136,6 +165,7 @@ export class NamespaceRouter implements RouterHandle {
         deadCount: this.#scenario.deadCount,
       }),
     );
+    await run.exec(["bird", "-p", "-c", conf]);
     const bird = run.spawn([
       "bird",
       "-f",
@@ -154,31 +184,42 @@ export class NamespaceRouter implements RouterHandle {
     this.#pids = [bird.pid, routes.pid];
   }
 
-  async #freeze(on: boolean): Promise<void> {
-    const guest = ADDRESS_PLAN.guestInterfaces;
-    const chains = guest.map((g, i) =>
-      `  chain in${i} { type filter hook ingress device "${g}" priority 0; policy drop; }`
+  /** Lets frames pass between the router and one host only ("none": frozen). */
+  async #wireTo(host: "a" | "b" | "none"): Promise<void> {
+    const blocked = host === "a"
+      ? this.#wirePorts.b
+      : host === "b"
+      ? this.#wirePorts.a
+      : [...this.#wirePorts.a, ...this.#wirePorts.b];
+    const set = blocked.map((p) => `"${p}"`).join(", ");
+    const text = [
+      "table bridge vnwire {",
+      "  chain pass {",
+      "    type filter hook forward priority 0; policy accept;",
+      `    iifname { ${set} } drop`,
+      `    oifname { ${set} } drop`,
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    const exists = await this.#run.exec(
+      [
+        "ip",
+        "netns",
+        "exec",
+        this.#wire,
+        "nft",
+        "list",
+        "table",
+        "bridge",
+        "vnwire",
+      ],
+      { allowFailure: true },
     );
-    const text = on
-      ? `table netdev vnfreeze {\n${chains.join("\n")}\n}\n`
-      : "delete table netdev vnfreeze\n";
-    const child = new Deno.Command("ip", {
-      args: ["netns", "exec", this.#namespace, "nft", "-f", "-"],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(text));
-    await w.close();
-    const out = await child.output();
-    if (!out.success) {
-      throw new Error(
-        `freezing the stand-in router failed: ${
-          new TextDecoder().decode(out.stderr)
-        }`,
-      );
-    }
+    await nftApply(
+      this.#wire,
+      (exists.code === 0 ? "delete table bridge vnwire\n" : "") + text,
+    );
   }
 
   async ospfRouteCount(): Promise<number> {
@@ -198,48 +239,44 @@ export class NamespaceRouter implements RouterHandle {
     onPause(pauseMs: number): Promise<void>;
     onResume(resumeMs: number): Promise<void>;
   }): Promise<RouterMigrationRecord> {
-    const run = this.#run;
     const triggerMs = Date.now();
-    // Frozen: its processes stopped, and its kernel takes no frame in
-    // (without the link events that a link down would give BIRD).
+    // Frozen: its processes stopped and no frame passes the wire.
+    // The stand-in knows its pause in advance: the relay buffers first.
     for (const pid of this.#pids) Deno.kill(pid, "SIGSTOP");
-    await this.#freeze(true);
     const pauseMs = Date.now();
     await hooks.onPause(pauseMs);
+    await this.#wireTo("none");
     await sleep(this.#scenario.standInPauseSeconds * 1000);
-    const a = this.#net.hostA;
-    const b = this.#net.hostB;
-    // The links follow the router to host B; the data NICs stay unbound
-    // until the interface binding, the dedicated NIC joins B's bridge.
-    for (const [i, dev] of this.interfacesA.entries()) {
-      await run.exec([
-        "ip",
-        "-n",
-        a.namespace,
-        "link",
-        "set",
-        dev,
-        "netns",
-        b.namespace,
-      ]);
-      if (i === 2) {
-        await run.exec([
-          "ip",
-          "-n",
-          b.namespace,
-          "link",
-          "set",
-          dev,
-          "master",
-          b.dedicatedBridge,
-        ]);
-      }
-      await run.exec(["ip", "-n", b.namespace, "link", "set", dev, "up"]);
-    }
-    await this.#freeze(false);
+    await this.#wireTo("b");
     for (const pid of this.#pids) Deno.kill(pid, "SIGCONT");
     const resumeMs = Date.now();
     await hooks.onResume(resumeMs);
-    return { triggerMs, pauseMs, resumeMs, detail: {} };
+    return {
+      triggerMs,
+      pauseMs,
+      resumeMs,
+      detail: { linkSwitchSeconds: this.#switchSeconds },
+    };
+  }
+}
+
+/** Applies an nftables ruleset in a namespace. */
+export async function nftApply(namespace: string, text: string): Promise<void> {
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", namespace, "nft", "-f", "-"],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(text));
+  await w.close();
+  const out = await child.output();
+  if (!out.success) {
+    throw new Error(
+      `nft in ${namespace} failed: ${
+        new TextDecoder().decode(out.stderr).trim()
+      }`,
+    );
   }
 }

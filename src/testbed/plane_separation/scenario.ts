@@ -29,7 +29,7 @@ export interface PlaneSepScenarioOptions {
   readonly mechanism?: PlaneSepMechanism;
   /** Default "none" (the paper's order). */
   readonly whatIf?: PlaneSepWhatIf;
-  /** Default "vm". */
+  /** Default "namespace" (the VM needs the QEMU testbed). */
   readonly router?: RouterKind;
   /** Prefixes the server-side neighbour injects into OSPF, 10..10000. Default 100. */
   readonly routeCount?: number;
@@ -68,7 +68,7 @@ export type PlaneSepScenario = Required<PlaneSepScenarioOptions>;
 export const DEFAULT_SCENARIO: PlaneSepScenario = Object.freeze({
   mechanism: "plane-separation",
   whatIf: "none",
-  router: "vm",
+  router: "namespace",
   routeCount: 100,
   packetsPerSecond: 1000,
   packetSizeBytes: 64,
