@@ -134,8 +134,8 @@ export function resolveScenario(
   assertOneOf("router", s.router, ["vm", "namespace"]);
   for (const [key, [min, max, integer]] of Object.entries(SCENARIO_RANGES)) {
     const value = s[key as keyof PlaneSepScenario] as number;
-    if (integer) assertInteger(key, value, min);
     assertInRange(key, value, min, max);
+    if (integer) assertInteger(key, value, min);
   }
   if (s.mechanism === "xen-standard" && s.whatIf !== "none") {
     throw new RangeError(
