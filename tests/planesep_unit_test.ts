@@ -436,12 +436,12 @@ Deno.test("prediction: the paper's order loses nothing; the what-ifs lose what t
 });
 
 Deno.test("comparison: a run measured as predicted is within tolerance; a lossy one is not", () => {
-  const c = compareRun(syntheticRun([]));
+  const c = compareRun(syntheticRun([]))!;
   ok(c.comparison.every((x) => x.within), JSON.stringify(c.comparison));
   const row = csvRow(c, "2026-01-01T00:00:00Z");
   strictEqual(row.withinAll, true);
   strictEqual(row.measuredDataLostPackets, 0);
-  const bad = compareRun(syntheticRun([[1300, 1499]]));
+  const bad = compareRun(syntheticRun([[1300, 1499]]))!;
   strictEqual(
     bad.comparison.find((x) => x.metric === "data.lostPackets")?.within,
     false,

@@ -21,7 +21,12 @@ import {
   type OspfNeighbour,
   parseOspfNeighbours,
 } from "./bird.ts";
-import { buildBinaries, type PlaneSepBinaries } from "./build.ts";
+import {
+  buildBinaries,
+  defaultCacheDir,
+  type PlaneSepBinaries,
+} from "./build.ts";
+import { VmRouter } from "./vm_router.ts";
 import {
   classifierRuleset,
   type ProbeReceipts,
@@ -158,6 +163,8 @@ export interface RunOptions {
   readonly cacheDir?: string;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
+  /** Cache folder of the VM's guest image; default {@linkcode defaultCacheDir}/vm. */
+  readonly vmCacheDir?: string;
   /** Seconds BIRD may take to converge (default 60 + routes / 100). */
   readonly convergeSeconds?: number;
 }
@@ -494,9 +501,12 @@ async function runSteps(
     await r.start(binaries);
     router = r;
   } else {
-    throw new Error(
-      "planesep: the VM router needs the QEMU testbed (src/testbed/qemu), which has not landed yet; use --router namespace",
-    );
+    const r = new VmRouter(run, net, scenario);
+    await r.start(binaries, {
+      cacheDir: runOptions.vmCacheDir ?? `${defaultCacheDir()}/vm`,
+      log,
+    });
+    router = r;
   }
   const [ifc, ifs] = router.interfacesA;
   const bindStart = Date.now();

@@ -16,6 +16,7 @@ import { measuredOutcome, type PlaneSepMeasured } from "./analysis.ts";
 import type { RecordedRun } from "./harness.ts";
 import {
   type PlaneSepPredicted,
+  type PrecopyTiming,
   predictRun,
   standInPrecopy,
 } from "./prediction.ts";
@@ -56,18 +57,47 @@ export interface RunComparison {
   readonly comparison: readonly MetricComparison[];
 }
 
-/** Measured, predicted and compared, for a recorded run. */
-export function compareRun(run: RecordedRun): RunComparison {
-  const measured = measuredOutcome(run);
-  const precopy = run.scenario.router === "namespace"
-    ? standInPrecopy(
+/**
+ * The predicted pause and downtime of a VM run: the means over the other
+ * VM runs of the same mechanism (leave one out: never the run's own). The
+ * stand-in's come from its scenario and its measured link switch.
+ */
+export function precopyTimingFor(
+  run: RecordedRun,
+  others: readonly RecordedRun[],
+): PrecopyTiming | undefined {
+  if (run.scenario.router === "namespace") {
+    // Two link changes: the freeze and the switch to host B.
+    return standInPrecopy(
       run.scenario.standInPauseSeconds,
-      // Two link changes: the freeze and the switch to host B.
       2 * run.calibration.linkSwitchSeconds,
-    )
-    : (() => {
-      throw new Error("planesep: no pre-copy prediction for the VM yet");
-    })();
+    );
+  }
+  const peers = others.filter((o) =>
+    o !== run && o.scenario.router === "vm" &&
+    o.scenario.mechanism === run.scenario.mechanism
+  );
+  if (peers.length === 0) return undefined;
+  const mean = (f: (r: RecordedRun) => number) =>
+    peers.reduce((x, r) => x + f(r), 0) / peers.length;
+  return {
+    pauseSeconds: mean((r) => (r.router.pauseMs - r.router.triggerMs) / 1000),
+    downtimeSeconds: mean((r) => (r.router.resumeMs - r.router.pauseMs) / 1000),
+  };
+}
+
+/**
+ * Measured, predicted and compared, for a recorded run; `others` are the
+ * runs a VM run's pre-copy timing is predicted from (see
+ * {@linkcode precopyTimingFor}). Undefined when there is none.
+ */
+export function compareRun(
+  run: RecordedRun,
+  others: readonly RecordedRun[] = [],
+): RunComparison | undefined {
+  const measured = measuredOutcome(run);
+  const precopy = precopyTimingFor(run, others);
+  if (precopy === undefined) return undefined;
   const predicted = predictRun(
     run.scenario,
     run.calibration,
@@ -87,12 +117,18 @@ export type CsvRow = Record<string, string | number | boolean>;
 
 const round = (x: number, digits = 6) => Number(x.toFixed(digits));
 
-/** The CSV row of a compared run. */
-export function csvRow(c: RunComparison, startedAt: string): CsvRow {
+/** The CSV row of a run: measured, and predicted where a prediction exists (empty cells otherwise). */
+export function csvRow(
+  c: RunComparison | Pick<RunComparison, "scenario" | "measured">,
+  startedAt: string,
+): CsvRow {
   const s = c.scenario;
   const m = c.measured;
-  const p = c.predicted;
+  const none = "predicted" in c ? undefined : "";
+  const p = "predicted" in c ? c.predicted : undefined;
   const d = m.detail;
+  const pr = (f: (x: PlaneSepPredicted) => number | string) =>
+    p === undefined ? "" : f(p);
   const row: CsvRow = {
     startedAt,
     mechanism: s.mechanism,
@@ -107,25 +143,27 @@ export function csvRow(c: RunComparison, startedAt: string): CsvRow {
     standInPauseSeconds: s.standInPauseSeconds,
     removalWaitSeconds: s.removalWaitSeconds,
     measuredDowntimeSeconds: round(m.downtimeSeconds),
-    predictedDowntimeSeconds: round(p.downtimeSeconds),
+    predictedDowntimeSeconds: pr((x) => round(x.downtimeSeconds)),
     measuredTotalSeconds: round(m.totalMigrationSeconds),
-    predictedTotalSeconds: round(p.totalMigrationSeconds),
+    predictedTotalSeconds: pr((x) => round(x.totalMigrationSeconds)),
     measuredDataOutageSeconds: round(m.dataOutageSeconds),
-    predictedDataOutageSeconds: round(p.dataOutageSeconds),
+    predictedDataOutageSeconds: pr((x) => round(x.dataOutageSeconds)),
     dataSentPackets: m.data.sentPackets,
     measuredDataLostPackets: m.data.lostPackets,
-    predictedDataLostPackets: p.data.lostPackets,
+    predictedDataLostPackets: pr((x) => x.data.lostPackets),
     controlSentPackets: m.control.sentPackets,
     measuredControlLostPackets: m.control.lostPackets,
-    predictedControlLostPackets: p.control.lostPackets,
+    predictedControlLostPackets: pr((x) => x.control.lostPackets),
     measuredControlDelayedPackets: m.control.delayedPackets,
-    predictedControlDelayedPackets: p.control.delayedPackets,
+    predictedControlDelayedPackets: pr((x) => x.control.delayedPackets),
     measuredControlMaxDelaySeconds: round(m.control.maxDelaySeconds),
-    predictedControlMaxDelaySeconds: round(p.control.maxDelaySeconds),
+    predictedControlMaxDelaySeconds: pr((x) =>
+      round(x.control.maxDelaySeconds)
+    ),
     adjacencyHeld: d.adjacencyHeld,
-    predictedOspfVerdict: p.ospf.verdict,
+    predictedOspfVerdict: pr((x) => x.ospf.verdict),
     minDeadTimerSeconds: round(d.minDeadTimerSeconds, 3),
-    predictedOspfMarginSeconds: round(p.ospf.marginSeconds, 3),
+    predictedOspfMarginSeconds: pr((x) => round(x.ospf.marginSeconds, 3)),
     pauseSeconds: round(d.pauseSeconds),
     resumeSeconds: round(d.resumeSeconds),
     bindingSeconds: round(d.bindingSeconds),
@@ -143,9 +181,11 @@ export function csvRow(c: RunComparison, startedAt: string): CsvRow {
     routedByHostB: d.routedByHostB,
     note: m.note,
   };
-  for (const cmp of c.comparison) {
-    row[`within_${cmp.metric}`] = cmp.within;
+  const comparison = "comparison" in c ? c.comparison : [];
+  for (const metric of Object.keys(runTolerances(1))) {
+    const cmp = comparison.find((x) => x.metric === metric);
+    row[`within_${metric}`] = cmp === undefined ? "" : cmp.within;
   }
-  row.withinAll = c.comparison.every((x) => x.within);
+  row.withinAll = none ?? comparison.every((x) => x.within);
   return row;
 }
