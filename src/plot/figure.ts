@@ -13,7 +13,10 @@
  */
 
 import type * as PlotModule from "@observablehq/plot";
-import { assertInRange } from "../_validate.ts";
+import { assertInRange, assertKnownKeys } from "../_validate.ts";
+import { composeSvg, escapeXml } from "./_compose.ts";
+import { adjustAxes, refit, type Rendered, withoutUnits } from "./_fit.ts";
+import type { AxisUnit } from "./ticks.ts";
 
 /** The plot options Observable Plot takes (marks, scales, size...). */
 export type PlotOptions = PlotModule.PlotOptions;
@@ -117,92 +120,108 @@ function patchCanvas(document: Document): void {
   }) as typeof document.createElement;
 }
 
-function toSvgText(node: Element): string {
-  if (node.tagName.toLowerCase() === "svg") {
-    node.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-    return node.outerHTML;
-  }
-  // A plot with a title or a legend is an HTML <figure>: lay its parts out
-  // in one <svg> so that the result stands alone (PNG, files, notebooks).
-  // The widest child sets the width: a colour ramp legend comes before the
-  // plot and is narrower.
-  const width = Math.max(
-    320,
-    ...Array.from(node.children)
-      .filter((c) => c.tagName.toLowerCase() === "svg")
-      .map((c) => Number(c.getAttribute("width") ?? 640)),
-  );
+/** A scale's options as {@linkcode plotFigure} takes them: Plot's, plus a unit. */
+export interface FigureScaleOptions extends PlotModule.ScaleOptions {
+  /**
+   * What the values are: "seconds" (a linear axis picks s, ms, µs or ns
+   * and says so in its label; a log axis labels each tick, "10 ms", "1 s"),
+   * "bitsPerSecond" (likewise, bit/s to Tbit/s) or "count" (plain
+   * integers). Give the label without a unit then. Default none (plain
+   * numbers).
+   */
+  unit?: AxisUnit;
+}
+
+/** An entry {@linkcode plotFigure} adds to the legend, for marks no scale names (a reference line, measured runs). */
+export interface LegendItem {
+  /** The text. */
+  label: string;
+  /** Draw this Observable Plot symbol ("times", "circle", ...). Default none. */
+  symbol?: string;
+  /** Draw a short line, dashed with this pattern when a string (e.g. "4 3"). Default none. */
+  line?: boolean | string;
+  /** Draw a shaded square (a band). Default false. */
+  band?: boolean;
+  /** Stroke colour. Default "#333". */
+  stroke?: string;
+  /** Fill colour. Default "none" for a symbol, "#999" for a band. */
+  fill?: string;
+}
+
+/**
+ * The options of {@linkcode plotFigure}: Observable Plot's, with a `unit`
+ * on the x and y scales and extra legend entries.
+ */
+export interface FigureOptions extends Omit<PlotOptions, "x" | "y"> {
+  /** The x scale. */
+  x?: FigureScaleOptions;
+  /** The y scale. */
+  y?: FigureScaleOptions;
+  /** Legend entries for marks that no scale names. Default none. */
+  legendItems?: readonly LegendItem[];
+}
+
+const LEGEND_ITEM_KEYS: readonly string[] = [
+  "label",
+  "symbol",
+  "line",
+  "band",
+  "stroke",
+  "fill",
+];
+
+// A 14 x 14 swatch of a legend item; symbols drawn by Plot itself.
+function swatchSvg(plot: Plot, document: Document, item: LegendItem): string {
+  assertKnownKeys("legendItems[]", item, LEGEND_ITEM_KEYS);
+  const stroke = escapeXml(item.stroke ?? "#333");
   const parts: string[] = [];
-  let y = 0;
-  for (const child of Array.from(node.children)) {
-    const tag = child.tagName.toLowerCase();
-    if (tag === "svg") {
-      child.setAttribute("y", String(y));
-      parts.push(child.outerHTML);
-      y += Number(child.getAttribute("height") ?? 400);
-    } else if (tag === "div") {
-      y = swatches(child, parts, y, width);
-    } else {
-      const text = (child.textContent ?? "").replace(/\s+/g, " ").trim();
-      if (!text) continue;
-      const size = tag === "h2" ? 15 : tag === "h3" ? 12 : 11;
-      y += size + 6;
-      parts.push(
-        `<text x="4" y="${y - 4}" font-size="${size}"${
-          tag === "h2" ? ' font-weight="bold"' : ""
-        }${tag === "h3" ? ' fill="#555"' : ""}>${escapeXml(text)}</text>`,
-      );
-    }
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="DejaVu Sans, sans-serif" font-size="10"><rect width="100%" height="100%" fill="white"/>${
-    parts.join("")
-  }</svg>`;
-}
-
-// Draws Plot's HTML swatch legend in SVG: each swatch is already a small
-// <svg> (a square, or a symbol), placed with its label, wrapping lines.
-function swatches(
-  div: Element,
-  parts: string[],
-  top: number,
-  width: number,
-): number {
-  const items = Array.from(div.querySelectorAll("span"));
-  if (items.length === 0) return top;
-  let x = 4;
-  let y = top + 6;
-  for (const span of items) {
-    const swatch = span.querySelector("svg");
-    const label = (span.textContent ?? "").trim();
-    const itemWidth = 22 + label.length * 6.5 + 14;
-    if (x + itemWidth > width && x > 4) {
-      x = 4;
-      y += 20;
-    }
-    if (swatch) {
-      swatch.setAttribute("x", String(x));
-      swatch.setAttribute("y", String(y));
-      swatch.setAttribute("width", "14");
-      swatch.setAttribute("height", "14");
-      swatch.setAttribute("overflow", "visible");
-      parts.push(swatch.outerHTML);
-    }
+  if (item.band) {
     parts.push(
-      `<text x="${x + 19}" y="${y + 11}" font-size="11">${
-        escapeXml(label)
-      }</text>`,
+      `<rect x="1" y="1" width="12" height="12" fill="${
+        escapeXml(item.fill ?? "#999")
+      }" fill-opacity="0.35"/>`,
     );
-    x += itemWidth;
   }
-  return y + 20;
+  if (item.line) {
+    const dash = typeof item.line === "string"
+      ? ` stroke-dasharray="${escapeXml(item.line)}"`
+      : "";
+    parts.push(
+      `<line x1="0" y1="7" x2="14" y2="7" stroke="${stroke}" stroke-width="1.5"${dash}/>`,
+    );
+  }
+  if (item.symbol) {
+    const node = plot.plot({
+      document,
+      width: 14,
+      height: 14,
+      margin: 0,
+      x: { domain: [0, 1], axis: null },
+      y: { domain: [0, 1], axis: null },
+      marks: [
+        plot.dot([0], {
+          x: () => 0.5,
+          y: () => 0.5,
+          r: 4.5,
+          symbol: item.symbol as PlotModule.SymbolType,
+          stroke: item.stroke ?? "#333",
+          fill: item.fill ?? "none",
+          strokeWidth: 1.5,
+        }),
+      ],
+    } as PlotOptions) as unknown as Element;
+    parts.push(
+      Array.from(node.children)
+        .filter((c) => c.tagName.toLowerCase() !== "style")
+        .map((c) => c.outerHTML)
+        .join(""),
+    );
+  }
+  return parts.join("");
 }
 
-function escapeXml(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!,
-  );
-}
+// At most this many renders: the first reads the scales, the others fit.
+const MAX_RENDERS = 5;
 
 /**
  * Renders Observable Plot options to a {@linkcode Figure}: either options
@@ -211,25 +230,46 @@ function escapeXml(text: string): string {
  * loads Plot before the first figure). Use `color: { legend: true }` as
  * usual: the legend is drawn into the same SVG.
  *
+ * It renders more than once, so that figures never mislead: log and
+ * symlog axes get ticks at the powers of ten (grid lines only there) with
+ * plain labels (0.001, 140,000; never "200m" or "0k"); an axis with a
+ * `unit` shows it per tick or in its label; the margins grow until no
+ * label is cut; x tick labels that collide (within a facet or across
+ * facets) are thinned or spread apart. Ticks and formats you give are
+ * kept.
+ *
  * @example
  * ```ts
  * import { plotFigure } from "@vnmig/vnmig/plot";
  * const figure = await plotFigure((Plot) => ({
- *   marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })],
+ *   y: { type: "log", unit: "seconds" },
+ *   marks: [Plot.dot([{ x: 1, y: 0.002 }, { x: 2, y: 30 }], { x: "x", y: "y" })],
  * }));
- * if (!figure.svg.startsWith("<svg")) throw new Error();
+ * if (!figure.svg.includes(">10 ms</text>")) throw new Error("ticks carry the unit");
  * ```
  */
 export async function plotFigure(
-  options: PlotOptions | ((plot: Plot) => PlotOptions),
+  options: FigureOptions | ((plot: Plot) => FigureOptions),
 ): Promise<Figure> {
   const { plot, document } = await renderer();
   const resolved = typeof options === "function" ? options(plot) : options;
-  const node = plot.plot({
-    ...resolved,
-    document,
-  } as PlotOptions) as unknown as Element;
-  return makeFigure(toSvgText(node));
+  const { legendItems = [], ...rest } = resolved;
+  const draw = (o: Record<string, unknown>) =>
+    plot.plot({ ...o, document } as PlotOptions) as unknown as Rendered;
+  const base = rest as Record<string, unknown>;
+  let current = adjustAxes(base, draw(withoutUnits(base)));
+  let node = draw(current);
+  for (let i = 2; i < MAX_RENDERS; i++) {
+    const next = refit(current, node);
+    if (!next) break;
+    current = next;
+    node = draw(current);
+  }
+  const extra = legendItems.map((item) => ({
+    label: item.label,
+    svg: swatchSvg(plot, document, item),
+  }));
+  return makeFigure(composeSvg(node, extra));
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
- * Figures: Observable Plot rendered to SVG and PNG without a browser, shown
- * inline in Jupyter. Importing this module loads nothing heavy: Plot and
- * linkedom load on the first figure, resvg on the first PNG, so every
- * figure function returns a promise.
+ * Figures and tables: Observable Plot rendered to SVG and PNG without a
+ * browser, shown inline in Jupyter, with margins sized to the labels, tick
+ * labels per unit, one colour and symbol per mechanism, legends that list
+ * only what is drawn; HTML tables for results. Importing this module loads
+ * nothing heavy: Plot and linkedom load on the first figure, resvg on the
+ * first PNG, so every figure function returns a promise.
  *
  * @example
  * ```ts
@@ -18,6 +20,9 @@
 export {
   DEFAULT_FONT_FILE,
   type Figure,
+  type FigureOptions,
+  type FigureScaleOptions,
+  type LegendItem,
   loadPlot,
   makeFigure,
   type Plot,
@@ -27,13 +32,45 @@ export {
   svgToPng,
 } from "./figure.ts";
 export {
+  TIMELINE_FATES,
   timelineFigure,
   type TimelineFigureOptions,
   type TimelineRow,
   timelineRows,
+  type TimelineRun,
+  timelineRuns,
+  type TimelineRunsOptions,
 } from "./timeline.ts";
 export {
+  type MeasuredSeries,
+  type ReferenceBand,
   SERIES_COLORS,
   sweepFigure,
   type SweepFigureOptions,
 } from "./sweep_figure.ts";
+export {
+  AXIS_UNITS,
+  type AxisUnit,
+  formatBitsPerSecond,
+  formatNumber,
+  formatSeconds,
+  type LinearUnit,
+  linearUnit,
+  logTicks,
+  symlogTicks,
+  unitFormat,
+} from "./ticks.ts";
+export {
+  type CategoryScale,
+  categoryScale,
+  type CategoryScaleOptions,
+  type SeriesStyle,
+  type SeriesStyles,
+  seriesStyles,
+} from "./styles.ts";
+export {
+  type HtmlTable,
+  htmlTable,
+  type HtmlTableOptions,
+  type TableColumn,
+} from "./table.ts";
