@@ -560,6 +560,13 @@ export interface ControlSilence {
 /** Verdict for one direction or one adjacency. */
 export type SurvivalVerdict = "survives" | "phase-dependent" | "fails";
 
+/** Every {@linkcode SurvivalVerdict}, best first (e.g. a figure's colour domain). */
+export const SURVIVAL_VERDICTS: readonly SurvivalVerdict[] = Object.freeze([
+  "survives",
+  "phase-dependent",
+  "fails",
+]);
+
 /** Whether one protocol's adjacency survives. */
 export interface AdjacencySurvival {
   /** Protocol. */

@@ -69,6 +69,7 @@ export {
   QUAGGA_TIMERS,
   ROUTING_PROTOCOLS,
   type RoutingProtocol,
+  SURVIVAL_VERDICTS,
   type SurvivalVerdict,
 } from "./control_plane.ts";
 export {
