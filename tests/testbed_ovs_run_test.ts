@@ -1,8 +1,11 @@
-// A short, bounded run on Open vSwitch with real UDP traffic (needs root and
-// Open vSwitch; skipped with a plain reason otherwise): the paper's ordering
-// (drained) loses nothing; delete-old-first with a gap loses what the model
-// predicts for the very probes sent, compared through the generic
-// measured-against-predicted comparison; nothing is left behind.
+// Short, bounded runs on Open vSwitch with real UDP traffic (need root and
+// Open vSwitch; skipped with a plain reason otherwise), in one file so that
+// they run one after the other: the paper's ordering (drained) loses
+// nothing; delete-old-first with a gap loses what the model predicts for the
+// very probes sent; a sweep interrupted by SIGINT keeps its finished runs;
+// a run killed with SIGKILL mid-traffic leaves what `clean` removes, the
+// next run says so instead of failing obscurely, and after `clean` a
+// following run passes. Nothing is left behind.
 
 import assert from "node:assert/strict";
 import { compareOutcomes } from "../src/migration/mod.ts";
@@ -15,7 +18,74 @@ import {
   predictOvsMigration,
   runOvsMigration,
 } from "../src/testbed/mod.ts";
-import { listRuns } from "../src/testbed/host/mod.ts";
+import { listRuns, type RegisteredRun } from "../src/testbed/host/mod.ts";
+import { readTestbedRows } from "../src/testbed/mod.ts";
+
+const CLI = new URL("../src/cli/testbed.ts", import.meta.url).pathname;
+
+/** Starts the testbed CLI; stderr is collected as it comes. */
+function startCli(args: string[]): {
+  child: Deno.ChildProcess;
+  stderr: () => string;
+  done: Promise<{ code: number; stderr: string }>;
+} {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const reading = (async () => {
+    for await (
+      const chunk of child.stderr.pipeThrough(new TextDecoderStream())
+    ) text += chunk;
+  })();
+  // Bounded: no CLI run of this file may take longer than 3 minutes.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
+  const done = (async () => {
+    const status = await child.status;
+    await reading;
+    clearTimeout(timer);
+    return { code: status.code, stderr: text };
+  })();
+  return { child, stderr: () => text, done };
+}
+
+async function until(
+  what: string,
+  test: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function testbedRuns(): Promise<RegisteredRun[]> {
+  return (await listRuns()).filter((r) => r.state.label === OVS_TESTBED_LABEL);
+}
+
+async function namespaces(): Promise<string[]> {
+  const out = await new Deno.Command("ip", { args: ["netns", "list"] })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n").map((l) =>
+    l.split(" ")[0]
+  ).filter((n) => n !== "");
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2)[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
 
 const availability = await ovsTestbedAvailability();
 if (!availability.available) {
@@ -105,5 +175,139 @@ Deno.test({
     );
     assert.deepEqual(runs.filter((r) => r.live), []);
     assert.deepEqual(await ourLinks("ovs-netdev"), []);
+  },
+});
+
+Deno.test({
+  name:
+    "a sweep interrupted by SIGINT keeps its finished runs, whole, with their figures, and leaves nothing",
+  ignore: !availability.available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const cli = startCli(["--quick", "--out", out]);
+      // The third run starts once two are finished and written.
+      await until(
+        "two finished runs",
+        () => /^\[3\/10\]/m.test(cli.stderr()),
+        120_000,
+      );
+      const csv = await Deno.readTextFile(`${out}/migration.csv`);
+      assert.equal(
+        readTestbedRows(csv).length,
+        2,
+        "written as each run finished",
+      );
+      cli.child.kill("SIGINT");
+      const { code, stderr } = await cli.done;
+      assert.equal(code, 130, stderr);
+      const finished = Number(/stopped after (\d+) runs/.exec(stderr)?.[1]);
+      assert.ok(finished >= 2 && finished < 10, stderr);
+      const rows = readTestbedRows(
+        await Deno.readTextFile(`${out}/migration.csv`),
+      );
+      assert.equal(rows.length, finished);
+      assert.deepEqual(
+        rows.map((
+          r,
+        ) => [r.ordering, r.variant, r.packetsPerSecond, r.packetBytes]).slice(
+          0,
+          2,
+        ),
+        [["paper", "as planned", 1000, 64], ["paper", "as planned", 4000, 64]],
+      );
+      for (const f of ["migration_loss.svg", "migration_timing.svg"]) {
+        assert.match(await Deno.readTextFile(`${out}/${f}`), /^<svg/);
+      }
+      // No temporary files beside the outputs.
+      assert.deepEqual(
+        [...Deno.readDirSync(out)].map((e) => e.name).sort(),
+        ["migration.csv", "migration_loss.svg", "migration_timing.svg"],
+      );
+      assert.deepEqual(await testbedRuns(), []);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "SIGKILL mid-run: the leftovers are registered; the next run refuses, naming clean; clean removes exactly them; a following run passes",
+  ignore: !availability.available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const before = new Set((await testbedRuns()).map((r) => r.state.runId));
+    const killed = startCli(["run", "--rate", "1000"]);
+    // Kill it while the probes flow: its sender is a recorded process.
+    let run: RegisteredRun | undefined;
+    await until("traffic", async () => {
+      run = (await testbedRuns()).find((r) =>
+        !before.has(r.state.runId) &&
+        r.state.resources.some((x) =>
+          x.kind === "process" && x.command.includes("sender.ts")
+        )
+      );
+      return run !== undefined;
+    });
+    killed.child.kill("SIGKILL");
+    assert.equal((await killed.done).code, 137);
+    const left = (await testbedRuns()).find((r) =>
+      r.state.runId === run!.state.runId
+    )!;
+    assert.equal(left.live, false, "a killed run is recognised as dead");
+    const daemons = left.state.resources.filter((x) =>
+      x.kind === "process" && /^ovs(db-server|-vswitchd)/.test(x.command)
+    );
+    assert.equal(daemons.length, 2);
+    assert.ok(daemons.every((d) => d.kind === "process" && alive(d.pid)));
+    const leftNamespaces = left.state.resources.flatMap((x) =>
+      x.kind === "namespace" ? [x.name] : []
+    );
+    assert.equal(leftNamespaces.length, 2);
+    assert.ok(leftNamespaces.every((n) => n.startsWith(left.state.namePrefix)));
+    const present = await namespaces();
+    assert.ok(leftNamespaces.every((n) => present.includes(n)));
+    assert.ok((await ourLinks(left.state.namePrefix)).length >= 20);
+
+    // The next run does not fail obscurely: it says what is left and how
+    // to remove it.
+    const blocked = await startCli(["run", "--rate", "1000"]).done;
+    assert.equal(blocked.code, 3, blocked.stderr);
+    assert.match(
+      blocked.stderr,
+      /left its ovs-vswitchd running .* deno task testbed clean/,
+    );
+
+    const clean = await startCli(["clean"]).done;
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(
+      clean.stderr,
+      new RegExp(`run ${left.state.namePrefix}: removed \\d+ resources`),
+    );
+    assert.ok(
+      !(await testbedRuns()).some((r) => r.state.runId === left.state.runId),
+    );
+    assert.ok(daemons.every((d) => d.kind === "process" && !alive(d.pid)));
+    const after = await namespaces();
+    assert.ok(leftNamespaces.every((n) => !after.includes(n)));
+    assert.deepEqual(await ourLinks(left.state.namePrefix), []);
+    assert.deepEqual(await ourLinks("ovs-netdev"), []);
+    const dir = left.state.resources.find((x) => x.kind === "path");
+    assert.ok(dir?.kind === "path");
+    assert.throws(() => Deno.statSync(dir.path), Deno.errors.NotFound);
+
+    // A second clean finds nothing of this testbed's.
+    const again = await startCli(["clean"]).done;
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.stderr, /run vn\w+: removed/);
+
+    const following = await startCli(["run", "--rate", "1000"]).done;
+    assert.equal(following.code, 0, following.stderr);
+    assert.match(following.stderr, /paper \(as planned\) 1000\/s 64 B: total/);
+    assert.deepEqual(await testbedRuns(), []);
   },
 });

@@ -78,6 +78,7 @@ export {
   type TestbedRow,
   testbedRow,
   type TestbedRowLabels,
+  testbedRowOutcomes,
   testbedRowsCsv,
 } from "./results.ts";
 export { testbedLossFigure, testbedTimingFigure } from "./figures.ts";

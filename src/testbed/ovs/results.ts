@@ -13,6 +13,8 @@ import { csvFormat, csvParse } from "d3-dsv";
 import {
   compareOutcomes,
   type MetricComparison,
+  type MigrationOutcome,
+  NO_PACKETS,
   type OutcomeMetric,
 } from "../../migration/mod.ts";
 import type { OvsMeasuredOutcome, OvsPredictedOutcome } from "./outcome.ts";
@@ -280,4 +282,60 @@ export function readTestbedRows(text: string): TestbedRow[] {
     }
     return row as unknown as TestbedRow;
   });
+}
+
+/**
+ * The measured and the predicted outcome a CSV row holds, in the contract's
+ * shape (the metrics the row keeps: total migration time, probes sent and
+ * lost in the window), so that rows read back from a file compare through
+ * `compareOutcomes` as the run did.
+ *
+ * @example
+ * ```ts
+ * import { compareOutcomes } from "@vnmig/vnmig/migration";
+ * import { OVS_TESTBED_TOLERANCES, readTestbedRows, TESTBED_ROW_COLUMNS, testbedRowOutcomes } from "@vnmig/vnmig/testbed";
+ * const header = TESTBED_ROW_COLUMNS.map(([c]) => c).join(",");
+ * // delete-old-first: 56 probes lost, 53 predicted; 1.6 ms against 1.1 ms.
+ * const line = "delete-old-first,false,1000,64,gap after first phase,0.05,0,0,10,0.0016,0.0011,,,,0.054,0.051,56,56,s2:56,53,95,0,1300,0,0,56,0.06";
+ * const { measured, predicted } = testbedRowOutcomes(readTestbedRows(`${header}\n${line}\n`)[0]);
+ * const rows = compareOutcomes(measured, predicted, OVS_TESTBED_TOLERANCES);
+ * if (!rows.every((c) => c.within) || rows.find((c) => c.metric === "data.lostPackets")?.difference !== 3) throw new Error();
+ * ```
+ */
+export function testbedRowOutcomes(
+  row: TestbedRow,
+): { measured: MigrationOutcome; predicted: MigrationOutcome } {
+  const outcome = (
+    source: "measured" | "model",
+    lostPackets: number,
+    totalMigrationSeconds: number,
+  ): MigrationOutcome => ({
+    mechanism: "openflow",
+    source,
+    completed: true,
+    note: "",
+    downtimeSeconds: 0,
+    dataOutageSeconds: 0,
+    totalMigrationSeconds,
+    data: {
+      ...NO_PACKETS,
+      sentPackets: row.windowPackets,
+      deliveredPackets: row.windowPackets - lostPackets,
+      lostPackets,
+    },
+    control: NO_PACKETS,
+    timeline: [],
+  });
+  return {
+    measured: outcome(
+      "measured",
+      row.measuredLostPackets,
+      row.measuredTotalMigrationSeconds,
+    ),
+    predicted: outcome(
+      "model",
+      row.predictedLostPackets,
+      row.predictedTotalMigrationSeconds,
+    ),
+  };
 }
