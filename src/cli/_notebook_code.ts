@@ -1,0 +1,275 @@
+// What every notebook's source must hold to, checked without running it:
+// a first code cell tagged `parameters` whose lines are one `const NAME =
+// VALUE;` each (so that `--set` can replace a value), code cells formatted
+// and linted like the rest of the code (deno fmt reads .ipynb; deno lint
+// reads the cells extracted into one TypeScript file), short lines, no
+// console.table or console.dir (tables are HTML), no committed outputs.
+
+/** A notebook cell as nbformat 4 stores it. */
+export interface Cell {
+  cell_type: string;
+  id?: string;
+  source: string | string[];
+  metadata?: { tags?: string[]; [key: string]: unknown };
+  execution_count?: number | null;
+  outputs?: Output[];
+}
+
+/** A code cell's output as nbformat 4 stores it. */
+export interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  name?: string;
+  text?: string | string[];
+}
+
+/** A notebook as nbformat 4 stores it. */
+export interface Notebook {
+  cells: Cell[];
+  metadata?: Record<string, unknown>;
+  nbformat?: number;
+  nbformat_minor?: number;
+}
+
+/** The longest line a code cell may have. */
+export const MAX_LINE_CHARACTERS = 100;
+
+// nbformat stores multi-line text either as a string or a list of strings.
+export function text(value: unknown): string {
+  return Array.isArray(value)
+    ? value.join("")
+    : typeof value === "string"
+    ? value
+    : "";
+}
+
+/** Reads a notebook file. */
+export async function readNotebook(path: string): Promise<Notebook> {
+  return JSON.parse(await Deno.readTextFile(path)) as Notebook;
+}
+
+/** The index of the first code cell, or -1. */
+export function firstCodeCell(notebook: Notebook): number {
+  return notebook.cells.findIndex((c) => c.cell_type === "code");
+}
+
+const PARAMETER_LINE = /^(const|let) ([A-Za-z_$][\w$]*)(: [^=]+)? = (.+);$/;
+
+/** The parameters of the `parameters` cell: name and value text, in order. */
+export function parameters(notebook: Notebook): Map<string, string> {
+  const out = new Map<string, string>();
+  const i = firstCodeCell(notebook);
+  if (i < 0) return out;
+  for (const line of text(notebook.cells[i].source).split("\n")) {
+    const m = PARAMETER_LINE.exec(line.trim());
+    if (m) out.set(m[2], m[4]);
+  }
+  return out;
+}
+
+/**
+ * Parses `--set "name=value; other=value"`: TypeScript expressions,
+ * separated by semicolons.
+ */
+export function parseAssignments(textValue: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of textValue.split(";")) {
+    if (part.trim() === "") continue;
+    const eq = part.indexOf("=");
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (eq < 0 || !/^[A-Za-z_$][\w$]*$/.test(name) || value === "") {
+      throw new RangeError(
+        `--set must be NAME=VALUE, separated by ";"; got ${
+          JSON.stringify(part.trim())
+        }`,
+      );
+    }
+    if (out.has(name)) throw new RangeError(`--set gives ${name} twice`);
+    out.set(name, value);
+  }
+  if (out.size === 0) {
+    throw new RangeError(
+      `--set must be NAME=VALUE, separated by ";"; got ${
+        JSON.stringify(textValue)
+      }`,
+    );
+  }
+  return out;
+}
+
+/**
+ * A copy of the notebook whose parameters cell says `const NAME = VALUE;`
+ * for each assignment; a name the cell does not have is an error that
+ * lists the ones it has.
+ */
+export function withParameters(
+  notebook: Notebook,
+  assignments: ReadonlyMap<string, string>,
+  path = "notebook",
+): Notebook {
+  if (assignments.size === 0) return notebook;
+  const i = firstCodeCell(notebook);
+  const known = parameters(notebook);
+  for (const name of assignments.keys()) {
+    if (!known.has(name)) {
+      throw new RangeError(
+        `${path} has no parameter ${JSON.stringify(name)}; its parameters are ${
+          [...known.keys()].join(", ") || "none"
+        }`,
+      );
+    }
+  }
+  const lines = text(notebook.cells[i].source).split("\n").map((line) => {
+    const m = PARAMETER_LINE.exec(line.trim());
+    if (!m || !assignments.has(m[2])) return line;
+    return `${m[1]} ${m[2]}${m[3] ?? ""} = ${assignments.get(m[2])};`;
+  });
+  const cells = notebook.cells.map((c, j) =>
+    j === i ? { ...c, source: lines.join("\n") } : c
+  );
+  return { ...notebook, cells };
+}
+
+/** Problems with the notebook's source that need no kernel to find. */
+export function sourceProblems(notebook: Notebook): string[] {
+  const problems: string[] = [];
+  const kernel = (notebook.metadata?.kernelspec as { name?: string })?.name;
+  if (kernel !== "deno") {
+    problems.push(`kernelspec must be "deno"; got ${JSON.stringify(kernel)}`);
+  }
+  const first = firstCodeCell(notebook);
+  if (first < 0) return [...problems, "no code cell"];
+  const cell = notebook.cells[first];
+  if (!cell.metadata?.tags?.includes("parameters")) {
+    problems.push(
+      `cell ${first} (the first code cell) must be tagged "parameters"`,
+    );
+  }
+  for (const line of text(cell.source).split("\n")) {
+    const t = line.trim();
+    if (t === "" || t.startsWith("//")) continue;
+    if (!PARAMETER_LINE.test(t)) {
+      problems.push(
+        `cell ${first}: a parameters line must be \`const NAME = VALUE;\` on one line; got ${
+          JSON.stringify(t)
+        }`,
+      );
+    }
+  }
+  if (parameters(notebook).size === 0) {
+    problems.push(`cell ${first}: the parameters cell sets no parameter`);
+  }
+  for (const [i, c] of notebook.cells.entries()) {
+    if (c.cell_type !== "code") continue;
+    const source = text(c.source);
+    if (/console\.(table|dir)\(/.test(source)) {
+      problems.push(
+        `cell ${i}: show tables with htmlTable (from @vnmig/vnmig/plot) and Deno.jupyter.display, not console.table/console.dir`,
+      );
+    }
+    for (const [n, line] of source.split("\n").entries()) {
+      if (line.length > MAX_LINE_CHARACTERS) {
+        problems.push(
+          `cell ${i} line ${
+            n + 1
+          }: ${line.length} characters (at most ${MAX_LINE_CHARACTERS})`,
+        );
+      }
+    }
+    if ((c.outputs ?? []).length > 0 || (c.execution_count ?? null) !== null) {
+      problems.push(
+        `cell ${i}: committed with outputs (keep notebooks/ clean; rendered copies go to docs/notebooks with --out)`,
+      );
+    }
+  }
+  return problems;
+}
+
+async function deno(
+  args: string[],
+): Promise<{ success: boolean; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    success: out.success,
+    stdout: decode(out.stdout),
+    stderr: decode(out.stderr),
+  };
+}
+
+/**
+ * Formatting and lint problems of a notebook's code cells: `deno fmt
+ * --check` on the notebook itself, `deno lint` on its code cells
+ * extracted in order into one file (cells share one scope), each problem
+ * named by cell and line.
+ */
+export async function codeProblems(path: string): Promise<string[]> {
+  const problems: string[] = [];
+  // --no-config: the project's config keeps notebooks/ out of `deno fmt`.
+  const fmt = await deno(["fmt", "--no-config", "--check", path]);
+  if (!fmt.success) {
+    problems.push(
+      `not formatted (run \`deno task notebooks --fmt ${path}\`):\n${
+        (fmt.stdout + fmt.stderr).trim().split("\n").slice(0, 30).join("\n")
+      }`,
+    );
+  }
+  const notebook = await readNotebook(path);
+  const origin: [number, number][] = [];
+  const lines: string[] = [];
+  for (const [i, c] of notebook.cells.entries()) {
+    if (c.cell_type !== "code") continue;
+    for (const [n, line] of text(c.source).split("\n").entries()) {
+      lines.push(line);
+      origin.push([i, n + 1]);
+    }
+    lines.push("");
+    origin.push([i, 0]);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "vnmig-nb-lint-" });
+  try {
+    const file = `${dir}/cells.ts`;
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const lint = await deno(["lint", "--no-config", "--json", file]);
+    if (!lint.success) {
+      let report: {
+        diagnostics?: {
+          code: string;
+          message: string;
+          range: { start: { line: number } };
+        }[];
+        errors?: { message: string }[];
+      } = {};
+      try {
+        report = JSON.parse(lint.stdout);
+      } catch {
+        problems.push(`deno lint failed: ${lint.stderr.trim()}`);
+      }
+      for (const d of report.diagnostics ?? []) {
+        const [cell, line] = origin[d.range.start.line - 1] ?? [-1, 0];
+        problems.push(`cell ${cell} line ${line}: ${d.code}: ${d.message}`);
+      }
+      for (const e of report.errors ?? []) {
+        problems.push(`deno lint: ${e.message}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  return problems;
+}
+
+/** Formats a notebook in place with deno fmt (code and markdown cells). */
+export async function formatNotebook(path: string): Promise<void> {
+  const fmt = await deno(["fmt", "--no-config", path]);
+  if (!fmt.success) throw new Error(`deno fmt ${path}: ${fmt.stderr.trim()}`);
+}
