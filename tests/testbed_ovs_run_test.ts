@@ -311,3 +311,87 @@ Deno.test({
     assert.deepEqual(await testbedRuns(), []);
   },
 });
+
+Deno.test({
+  name:
+    "SIGINT while Open vSwitch starts: both daemons end, nothing is left, exit 130",
+  ignore: !availability.available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const before = new Set((await testbedRuns()).map((r) => r.state.runId));
+    const cli = startCli(["run", "--rate", "1000"]);
+    let run: RegisteredRun | undefined;
+    await until("ovs-vswitchd started", async () => {
+      run = (await testbedRuns()).find((r) =>
+        !before.has(r.state.runId) &&
+        r.state.resources.some((x) =>
+          x.kind === "process" && x.command.startsWith("ovs-vswitchd")
+        )
+      );
+      return run !== undefined;
+    });
+    cli.child.kill("SIGINT");
+    const { code, stderr } = await cli.done;
+    assert.equal(code, 130, stderr);
+    const daemons = run!.state.resources.filter((x) => x.kind === "process");
+    assert.ok(daemons.length >= 2);
+    assert.ok(daemons.every((d) => d.kind === "process" && !alive(d.pid)));
+    assert.deepEqual(await testbedRuns(), []);
+    assert.deepEqual(await ourLinks(run!.state.namePrefix), []);
+    assert.deepEqual(await ourLinks("ovs-netdev"), []);
+  },
+});
+
+Deno.test({
+  name:
+    "clean removes what the earlier version left, by its names, and nothing else",
+  ignore: !availability.available,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const ip = (args: string[]) =>
+      new Deno.Command("ip", { args, stdout: "null", stderr: "null" }).output();
+    // The earlier harness's names: "vnm" + a 1-2 character tag + b0, l0a, h0...
+    await ip(["netns", "add", "vnm9zh0"]);
+    await ip([
+      "link",
+      "add",
+      "vnm9zl0a",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "vnm9zl0b",
+    ]);
+    // Not its names: a look-alike with another suffix, and another prefix.
+    await ip([
+      "link",
+      "add",
+      "vnm9zq0",
+      "type",
+      "veth",
+      "peer",
+      "name",
+      "vnx9zb0",
+    ]);
+    try {
+      const clean = await startCli(["clean"]).done;
+      assert.equal(clean.code, 0, clean.stderr);
+      assert.match(
+        clean.stderr,
+        /removed namespace vnm9zh0 \(earlier version\)/,
+      );
+      assert.match(clean.stderr, /removed link vnm9zl0a/);
+      assert.ok(!(await namespaces()).includes("vnm9zh0"));
+      assert.deepEqual(await ourLinks("vnm9zl"), []);
+      assert.deepEqual(await ourLinks("vnm9zq0"), ["vnm9zq0"]);
+      assert.deepEqual(await ourLinks("vnx9zb0"), ["vnx9zb0"]);
+    } finally {
+      for (const n of ["vnm9zq0", "vnm9zl0a"]) {
+        await ip(["link", "del", n]);
+      }
+      await ip(["netns", "del", "vnm9zh0"]);
+    }
+  },
+});
