@@ -183,3 +183,160 @@ Deno.test("sweepAsync: 130,000 repetitions of one point without overflowing the 
   assert.equal(rows[259_999].x, 2);
   assert.equal(rows[130_000].repetition, 0);
 });
+
+Deno.test('CSV round trip (issue 16): "007", "NaN", "true" and a row of one empty string come back as written', async () => {
+  const { parseCsv, toCsv } = await import("../src/sweep/csv.ts");
+  const rows = [
+    { id: "007", note: "NaN", flag: "true", n: 7, ok: true },
+    {
+      id: "",
+      note: 'say "hi", twice\nthen stop',
+      flag: " x ",
+      n: -0.25,
+      ok: false,
+    },
+    { id: "1e3", note: "Infinity", flag: "false", n: 1e-7, ok: true },
+  ];
+  assert.deepEqual(parseCsv(toCsv(rows)), rows);
+  assert.deepEqual(parseCsv(toCsv([{ a: "" }])), [{ a: "" }]);
+  // A missing value is not an empty string.
+  assert.deepEqual(parseCsv(toCsv([{ a: 1, b: "x" }, { a: 2 }])), [{
+    a: 1,
+    b: "x",
+  }, { a: 2 }]);
+  // The writer refuses what no reader could take back.
+  assert.throws(
+    () => toCsv([{ a: NaN }]),
+    /rows\[0\]\.a must be a finite number; got NaN/,
+  );
+  // Negative control: the d3 reader this replaces got all three wrong.
+  const { csvParse, autoType } = await import("d3-dsv");
+  const d3 = csvParse("id,note\n007,NaN", autoType);
+  assert.equal(d3[0].id, 7);
+  assert.ok(Number.isNaN(d3[0].note));
+});
+
+Deno.test("CSV against a typed schema: declared types exactly, anything else named by line and column", async () => {
+  const { csvSchema, parseCsv } = await import("../src/sweep/csv.ts");
+  const schema = {
+    id: "string",
+    rate: "number",
+    runs: "integer",
+    ok: "boolean",
+  } as const;
+  assert.deepEqual(
+    parseCsv("id,rate,runs,ok\n007,1.50,3,true\n42,.5,4,false", schema),
+    [{ id: "007", rate: 1.5, runs: 3, ok: true }, {
+      id: "42",
+      rate: 0.5,
+      runs: 4,
+      ok: false,
+    }],
+  );
+  assert.throws(
+    () => parseCsv("id,rate,runs,ok\nx,NaN,3,true", schema),
+    /CSV line 2, column rate must be a finite number; got "NaN"/,
+  );
+  assert.throws(
+    () => parseCsv("id,rate,runs,ok\nx,1,3.5,true", schema),
+    /CSV line 2, column runs must be an integer; got "3.5"/,
+  );
+  assert.throws(
+    () => parseCsv("id,rate,runs,ok\nx,1,3,yes", schema),
+    /column ok must be true or false; got "yes"/,
+  );
+  assert.throws(
+    () => parseCsv("id,rate,ok\nx,1,true", schema),
+    /missing: runs/,
+  );
+  assert.throws(
+    () => parseCsv("id,rate,runs,ok,extra\nx,1,3,true,1", schema),
+    /not in the schema: extra/,
+  );
+  assert.throws(
+    () => parseCsv("id,rate,runs,ok\nx,1,3", schema),
+    /CSV line 2 must have 4 cells; got 3/,
+  );
+  assert.deepEqual(csvSchema([{ a: 1, b: 0.5, c: "x", d: true }, { a: 2 }]), {
+    a: "integer",
+    b: "number",
+    c: "string",
+    d: "boolean",
+  });
+});
+
+Deno.test("CSV: the files others write and read still parse as before (d3-written, committed)", async () => {
+  const { parseCsv } = await import("../src/sweep/csv.ts");
+  const rows = parseCsv(
+    await Deno.readTextFile(
+      new URL("../data/testbed/migration.csv", import.meta.url),
+    ),
+  );
+  assert.equal(rows.length, 84);
+  assert.equal(typeof rows[0].measuredTotalMigrationSeconds, "number");
+  assert.equal(typeof rows[0].datapathFlowCache, "boolean");
+  assert.equal(typeof rows[0].ordering, "string");
+});
+
+Deno.test("Parquet holds the rows with their types (read back with hyparquet)", async () => {
+  const { toParquet } = await import("../src/sweep/parquet.ts");
+  const { parquetReadObjects } = await import("hyparquet");
+  const bytes = await toParquet([{
+    seed: 4294967296,
+    rate: 0.5,
+    label: "007",
+    ok: true,
+  }, { seed: 1, label: "" }]);
+  const rows = await parquetReadObjects({ file: bytes.buffer as ArrayBuffer });
+  assert.deepEqual(rows, [
+    { seed: 4294967296n, rate: 0.5, label: "007", ok: true },
+    { seed: 1n, rate: null, label: "", ok: null },
+  ]);
+});
+
+Deno.test("column units from names; a number without one is reported as null", async () => {
+  const { columnUnit, describeColumns } = await import(
+    "../src/sweep/columns.ts"
+  );
+  const cases: [string, string | null][] = [
+    ["downtimeSeconds", "s"],
+    ["data.lostPackets", "packets"],
+    ["linkBitsPerSecond", "bit/s"],
+    ["packetsPerSecond", "packets/s"],
+    ["packetSizeBytes", "B"],
+    ["maxControlHops", "hops"],
+    ["flowModsSent", "messages"],
+    ["seed", "1"],
+    ["mean", null],
+    ["sd", null],
+  ];
+  for (const [name, unit] of cases) assert.equal(columnUnit(name), unit, name);
+  assert.deepEqual(describeColumns([{ label: "x", mean: 1 }]), [
+    { name: "label", type: "string", unit: null },
+    { name: "mean", type: "integer", unit: null },
+  ]);
+});
+
+Deno.test("stderrProgress: a bar redrawn in place on a terminal, plain lines every interval otherwise", async () => {
+  const { stderrProgress } = await import("../src/sweep/progress.ts");
+  const bar: string[] = [];
+  const onTerminal = stderrProgress("runs", {
+    terminal: true,
+    intervalMilliseconds: 0,
+    write: (t) => bar.push(t),
+  });
+  onTerminal(1, 2);
+  onTerminal(2, 2);
+  assert.deepEqual(bar, [
+    `\r${"runs"} [${"#".repeat(15)}${".".repeat(15)}]  50% 1/2`,
+    `\rruns [${"#".repeat(30)}] 100% 2/2\n`,
+  ]);
+  const plain: string[] = [];
+  const inLog = stderrProgress("runs", {
+    terminal: false,
+    write: (t) => plain.push(t),
+  });
+  for (let i = 1; i <= 1000; i++) inLog(i, 1000);
+  // The first call and the last; nothing between within 10 s; no \r.
+  assert.deepEqual(plain, ["runs 1/1000 (0%)\n", "runs 1000/1000 (100%)\n"]);
+});

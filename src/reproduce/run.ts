@@ -9,6 +9,7 @@
  */
 
 import { assertKnownKeys } from "../_validate.ts";
+import type { PngOptions } from "../plot/figure.ts";
 import { summarize } from "../stats/summary.ts";
 import { toCsv } from "../sweep/csv.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
@@ -61,6 +62,8 @@ export interface ReproductionOptions {
   readonly measured?: readonly MeasuredEvidence[];
   /** Progress (a stage's name, done, in all). */
   readonly onProgress?: (stage: string, done: number, total: number) => void;
+  /** How PNG figures are rendered (the font file: the command line passes the one it found). Default {@linkcode svgToPng}'s. */
+  readonly png?: PngOptions;
 }
 
 /** The reproduction. */
@@ -87,6 +90,26 @@ const FIGURE_METRICS: Readonly<Record<string, string>> = {
   fig7_total_migration_time: "totalMigrationSeconds",
 };
 
+// A figure's data row: the statistics' columns carry the metric and its
+// unit in their names (meanDowntimeSeconds, sdDataLostPackets, ...).
+function summaryRow(
+  metric: string,
+  s: ReturnType<typeof summarize>[number],
+): SweepRow {
+  const m = metric.split(".").map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
+  return {
+    mechanism: s.series,
+    packetSizeBytes: Number(s.facet),
+    packetsPerSecond: s.x,
+    [`mean${m}`]: s.mean,
+    [`sd${m}`]: s.sd,
+    [`min${m}`]: s.min,
+    [`max${m}`]: s.max,
+    runs: s.n,
+  };
+}
+
 /**
  * Runs the reproduction (see the module doc).
  *
@@ -107,6 +130,7 @@ export async function reproducePaper(
     "formats",
     "measured",
     "onProgress",
+    "png",
   ]);
   const repetitions = options.repetitions ?? PAPER_EXPERIMENT.repetitions;
   const seed = options.seed ?? 0;
@@ -155,16 +179,7 @@ export async function reproducePaper(
       y: FIGURE_METRICS[name],
       series: "label",
       facet: "packetSizeBytes",
-    }).map((s) => ({
-      mechanism: s.series,
-      packetSizeBytes: Number(s.facet),
-      packetsPerSecond: s.x,
-      mean: s.mean,
-      sd: s.sd,
-      min: s.min,
-      max: s.max,
-      runs: s.n,
-    }));
+    }).map((s) => summaryRow(FIGURE_METRICS[name], s));
     files.push({ name: `${name}.csv`, contents: toCsv(summary) + "\n" });
   }
   files.push({
@@ -175,7 +190,9 @@ export async function reproducePaper(
     for (const format of formats) {
       files.push({
         name: `${name}.${format}`,
-        contents: format === "svg" ? figure.svg : await figure.toPng(),
+        contents: format === "svg"
+          ? figure.svg
+          : await figure.toPng(options.png),
       });
     }
   }

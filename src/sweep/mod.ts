@@ -15,7 +15,19 @@ export {
   type SweepOptions,
   type SweepRow,
 } from "./sweep.ts";
-export { parseCsv, toCsv } from "./csv.ts";
+export {
+  type ColumnType,
+  type CsvSchema,
+  csvSchema,
+  parseCsv,
+  toCsv,
+} from "./csv.ts";
+export {
+  type ColumnDescription,
+  columnUnit,
+  describeColumns,
+} from "./columns.ts";
+export { toParquet } from "./parquet.ts";
 export {
   notebookProgress,
   progressBar,
