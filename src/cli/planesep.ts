@@ -403,6 +403,7 @@ async function main(): Promise<number> {
           "hello",
           "pause",
           "out",
+          "records",
         ]);
         return await cmdRun(flags);
       case "sweep":
@@ -417,6 +418,7 @@ async function main(): Promise<number> {
           "routes-list",
           "rates-list",
           "repeats",
+          "records",
         ]);
         return await cmdSweep(flags);
       case "smoke":

@@ -718,11 +718,15 @@ async function runSteps(
     );
     steps.bindingDoneMs = relayT(m);
   };
+  let tunnelIsUp = false;
+  let arpDone = false;
   const garp = async () => {
     // The links move: A stops tunnelling the copies of multicast B now gets itself.
     if (separated && scenario.whatIf !== "remove-at-resume") {
-      await relayA.request("mode drain", "mode");
+      // Before the tunnel is up (arp-before-sync) A keeps holding.
+      await relayA.request(tunnelIsUp ? "mode drain" : "mode buffer", "mode");
     }
+    arpDone = true;
     const g = await relayB.request(
       `garp 0 ${router.macs[0]} ${plan.clientLan.router}`,
       "garp",
@@ -734,8 +738,10 @@ async function runSteps(
     steps.arpSentMs = relayT(g);
     await relayB.request("mode local", "mode");
     if (separated && scenario.whatIf !== "remove-at-resume") {
-      await relayA.request("mode drain", "mode");
+      // Before the tunnel is up (arp-before-sync) A keeps holding.
+      await relayA.request(tunnelIsUp ? "mode drain" : "mode buffer", "mode");
     }
+    arpDone = true;
   };
   const tunnel = async () => {
     const t = Date.now();
@@ -754,8 +760,13 @@ async function runSteps(
       (e) => e.event === "tunnel-up",
       5,
     );
-    const m = await relayA.request("mode tunnel", "mode");
+    // Once the links moved, only unicast stragglers still need the tunnel.
+    const m = await relayA.request(
+      arpDone ? "mode drain" : "mode tunnel",
+      "mode",
+    );
     steps.tunnelUpMs = relayT(m);
+    tunnelIsUp = true;
   };
   let destinationSync: SyncRecord | undefined;
   const syncDestination = async () => {

@@ -116,6 +116,20 @@ export class NamespaceRouter implements RouterHandle {
     const tags = ["c", "s", "d"];
     for (let i = 0; i < 3; i++) {
       const bridge = await run.addBridge(`rw${tags[i]}`, { namespace: wire });
+      // A hub, not a learning switch: a MAC learnt behind host A's port
+      // would keep unicast frames going to the blocked port after the move.
+      await run.exec([
+        "ip",
+        "-n",
+        wire,
+        "link",
+        "set",
+        bridge,
+        "type",
+        "bridge",
+        "ageing_time",
+        "0",
+      ]);
       const [inside] = await run.addVethPair(`r${tags[i]}`, `rw${tags[i]}r`, {
         namespaceA: ns,
         namespaceB: wire,

@@ -196,6 +196,8 @@ static void gre_send(uint32_t key, uint32_t seq, const unsigned char *f,
 }
 
 static void flush_queue(void) {
+  /* No tunnel yet: the frames stay held until there is one. */
+  if (gre < 0) return;
   for (int i = 0; i < queue_len; i++) {
     struct held *h = &queue[i];
     gre_send((uint32_t)h->side, h->id, h->frame, h->len);
@@ -220,6 +222,7 @@ static void from_bridge(int s, unsigned char *f, int len) {
     log_frame("deliver", s, id, now_ns(), t, f, len);
     break;
   case BUFFER:
+  hold:
     if (queue_len + 1 > cap_packets || queue_bytes + len > cap_bytes) {
       counters[C_OVERFLOW]++;
       log_frame("overflow", s, id, t, t, f, len);
@@ -236,6 +239,7 @@ static void from_bridge(int s, unsigned char *f, int len) {
     log_frame("buffered", s, id, t, t, f, len);
     break;
   case DRAIN:
+    if (gre < 0) goto hold;
     if (mcast) {
       counters[C_SUPPRESS]++;
       log_frame("suppressed", s, id, t, t, f, len);
@@ -243,6 +247,7 @@ static void from_bridge(int s, unsigned char *f, int len) {
     }
     /* fall through */
   case TUNNEL:
+    if (gre < 0) goto hold;
     gre_send((uint32_t)s, id, f, len);
     counters[C_TUNNEL_TX]++;
     log_frame("tunnelled", s, id, now_ns(), t, f, len);
