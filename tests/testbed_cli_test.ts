@@ -129,6 +129,11 @@ Deno.test("testbed: bad numbers, unknown flags and words exit 2 with usage, and 
     assert.equal(c.code, 2);
     assert.match(c.stderr, /exists; pass --overwrite/);
     assert.equal(await Deno.readTextFile(existing), "{}");
+    // A folder that cannot be made is the machine's limit (exit 3), said
+    // plainly, before any run.
+    const noDir = await run(CLI, ["--quick", "--out", "/proc/vnmig-out"]);
+    assert.equal(noDir.code, 3, noDir.stderr);
+    assert.match(noDir.stderr, /^testbed: cannot create \/proc\/vnmig-out: /);
     // --out naming a file is a usage error, not a stack trace.
     const file = `${out}/a-file`;
     await Deno.writeTextFile(file, "x");

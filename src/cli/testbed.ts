@@ -23,9 +23,11 @@
  * counters are sysfs statistics); its probe tools run with the network
  * permission only.
  *
- * Exit codes: 0 done; 1 a run or an output failed; 2 usage error; 3 the
- * testbed cannot run here (not root, a package missing); 128 + n after
- * signal n (130 for Ctrl-C), once what was finished is written.
+ * Exit codes (the convention of every vnmig program): 0 done; 1 a run
+ * failed; 2 usage error; 3 the machine cannot do it (not root, a package
+ * missing, a killed run's Open vSwitch still running, an output that
+ * cannot be written); 128 + n after signal n (130 for Ctrl-C), once what
+ * was finished is written.
  *
  * @module
  */
@@ -34,6 +36,8 @@ import { compareOutcomes } from "../migration/mod.ts";
 import { type Ordering, ORDERINGS } from "../openflow/plan.ts";
 import { describeStaleRuns, listRuns } from "../testbed/host/mod.ts";
 import {
+  EnvironmentError,
+  EXIT_CODES,
   type ParsedFlags,
   parseFlags,
   parseIntegerFlag,
@@ -41,7 +45,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "../testbed/_args.ts";
+} from "./_args.ts";
 import {
   calibrationOf,
   cleanOvsTestbed,
@@ -97,9 +101,10 @@ Commands:
 
   -h, --help  this text
 
-Exit codes: 0 done; 1 a run or an output failed; 2 usage error; 3 the testbed
-cannot run here (not root, a package missing, or a killed run's Open vSwitch
-still running: then run clean); 128 + n after signal n (130 for Ctrl-C).`;
+Exit codes: 0 done; 1 a run failed; 2 usage error; 3 the machine cannot do it
+(not root, a package missing, a killed run's Open vSwitch still running: then
+run clean, an output that cannot be written); 128 + n after signal n (130 for
+Ctrl-C).`;
 
 const FLAGS = {
   out: { type: "string" },
@@ -147,7 +152,9 @@ async function writeWhole(path: string, text: string): Promise<void> {
     await Deno.rename(tmp, path);
   } catch (error) {
     await Deno.remove(tmp).catch(() => {});
-    throw error;
+    throw new EnvironmentError(
+      `cannot write ${path}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -175,7 +182,13 @@ async function prepareOutFolder(
   } catch (error) {
     if (error instanceof UsageError) throw error;
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    await Deno.mkdir(out, { recursive: true });
+    try {
+      await Deno.mkdir(out, { recursive: true });
+    } catch (e) {
+      throw new EnvironmentError(
+        `cannot create ${out}: ${(e as Error).message}`,
+      );
+    }
   }
   const csv = `${out}/migration.csv`;
   if (!overwrite && await exists(csv)) {
@@ -286,7 +299,7 @@ async function runPoints(
     } catch (error) {
       if (interrupted) break;
       console.error(`run failed: ${(error as Error).message}`);
-      return await finish(1);
+      return await finish(EXIT_CODES.failed);
     }
     if (csvPath !== undefined) await writeWhole(csvPath, testbedRowsCsv(rows));
   }
@@ -310,12 +323,12 @@ async function requireTestbed(): Promise<number | undefined> {
   const { available, reason } = await ovsTestbedAvailability();
   if (!available) {
     console.error(`testbed: cannot run here: ${reason}`);
-    return 3;
+    return EXIT_CODES.environment;
   }
   const blocker = await ovsStartBlocker();
   if (blocker !== "") {
     console.error(`testbed: cannot start: ${blocker}`);
-    return 3;
+    return EXIT_CODES.environment;
   }
   const registered = (await listRuns()).filter((r) =>
     !r.live && r.state.label === OVS_TESTBED_LABEL
@@ -431,7 +444,7 @@ async function calibrate(flags: ParsedFlags): Promise<number> {
     } catch (error) {
       if (interrupted) return 128 + SIGNALS[interrupted];
       console.error(`run failed: ${(error as Error).message}`);
-      return 1;
+      return EXIT_CODES.failed;
     }
     if (i > 0) executions.push(measured.execution);
   }
@@ -452,7 +465,7 @@ async function calibrate(flags: ParsedFlags): Promise<number> {
 async function clean(): Promise<number> {
   if (Deno.uid() !== 0) {
     console.error("testbed clean: needs root (namespaces, links, daemons)");
-    return 3;
+    return EXIT_CODES.environment;
   }
   const report = await cleanOvsTestbed();
   let failed = 0;
@@ -483,7 +496,7 @@ async function clean(): Promise<number> {
       ? `nothing to clean (${report.liveRuns} live runs left alone)`
       : `clean: done (${report.liveRuns} live runs left alone)`,
   );
-  return failed > 0 ? 1 : 0;
+  return failed > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
 }
 
 async function main(): Promise<number> {
