@@ -45,6 +45,7 @@ import {
   assertOneOf,
 } from "../_validate.ts";
 import {
+  compareExact,
   type Exact,
   exactAdd,
   hopExact,
@@ -313,16 +314,24 @@ interface FlowSetup {
   readonly oldDelay: Q | null;
 }
 
+// Exact link figures, shared by every flow of a trace: (latency, rate,
+// packet bits) -> serialisation, hop, latency.
+type LinkCache = Map<string, { service: Q; hop: Exact; latency: Q }>;
+
 class Ports {
   readonly map = new Map<string, Port>();
-  constructor(readonly index: TopologyIndex, readonly bits: number) {}
+  constructor(
+    readonly index: TopologyIndex,
+    readonly bits: number,
+    readonly cache: LinkCache,
+  ) {}
 
   of(from: string, port: number, peer: PortPeer): Port {
     const key = `${from}\u0000${port}`;
     let p = this.map.get(key);
     if (!p) {
       const to = peer.kind === "host" ? peer.hostId : peer.switchId;
-      p = makePort(key, from, port, to, peer, this.bits);
+      p = makePort(key, from, port, to, peer, this.bits, this.cache);
       this.map.set(key, p);
     }
     return p;
@@ -336,16 +345,25 @@ function makePort(
   to: string,
   link: { latencySeconds: number; bitsPerSecond: number },
   bits: number,
+  cache: LinkCache,
 ): Port {
+  const id = `${link.latencySeconds}|${link.bitsPerSecond}|${bits}`;
+  let exact = cache.get(id);
+  if (!exact) {
+    exact = {
+      service: div(qInt(bits), dec(link.bitsPerSecond)),
+      hop: hopExact(link.latencySeconds, bits, link.bitsPerSecond),
+      latency: dec(link.latencySeconds),
+    };
+    cache.set(id, exact);
+  }
   return {
     key,
     from,
     port,
     to,
     bitsPerSecond: link.bitsPerSecond,
-    service: div(qInt(bits), dec(link.bitsPerSecond)),
-    hop: hopExact(link.latencySeconds, bits, link.bitsPerSecond),
-    latency: dec(link.latencySeconds),
+    ...exact,
     serviceF: bits / link.bitsPerSecond,
     latencyF: link.latencySeconds,
   };
@@ -439,6 +457,7 @@ function setup(
     checkStream(streams[id]);
   }
   const portSets: Ports[] = [];
+  const cache: LinkCache = new Map();
   const flows = migrations.map((m, i) => {
     const stream = streams[m.flow.id] ?? fallback;
     const src = index.host(m.flow.srcHost);
@@ -448,7 +467,7 @@ function setup(
       );
     }
     const packetBits = stream.packetSizeBytes * 8;
-    const ports = new Ports(index, packetBits);
+    const ports = new Ports(index, packetBits, cache);
     portSets.push(ports);
     const access = makePort(
       `${src.id}\u0000host`,
@@ -457,7 +476,9 @@ function setup(
       src.switchId,
       src,
       packetBits,
+      cache,
     );
+    let oldDelay: Q | null | undefined;
     return {
       migration: m,
       clock: new PacketClock(stream),
@@ -468,7 +489,13 @@ function setup(
       oldKey: m.oldPath.join(">"),
       newKey: m.newPath.join(">"),
       packetsPerSecond: stream.packetsPerSecond,
-      oldDelay: oldPathDelay(index, ports, m, access),
+      // Computed once, when a delivered packet first needs it.
+      get oldDelay(): Q | null {
+        if (oldDelay === undefined) {
+          oldDelay = oldPathDelay(index, ports, m, access);
+        }
+        return oldDelay;
+      },
     };
   });
   return { flows, ports: portSets };
@@ -824,9 +851,10 @@ interface Task {
 }
 
 interface PortUse {
-  first: Q;
-  last: Q;
-  minGap: Q | null;
+  first: Exact;
+  last: Exact;
+  lo: number;
+  hi: number;
 }
 
 // The run engine: packets [lo, hi) move together, split only where a rule
@@ -843,11 +871,14 @@ function traceRuns(t: FlowTrace): void {
   const uses = new Map<string, PortUse[]>();
   const use = (port: Port, lo: number, hi: number, at: Exact) => {
     out.used.set(port.key, port);
-    const first = add(clock.sendExact(lo), at.q);
-    const last = add(clock.sendExact(hi - 1), at.q);
     let list = uses.get(port.key);
     if (!list) uses.set(port.key, list = []);
-    list.push({ first, last, minGap: minGap(clock, lo, hi) });
+    list.push({
+      first: exactAdd(clock.sendAt(lo), at),
+      last: exactAdd(clock.sendAt(hi - 1), at),
+      lo,
+      hi,
+    });
   };
   if (clock.count === 0) return;
   use(f.access, 0, clock.count, { f: 0, q: ZERO, e: 0 });
@@ -968,14 +999,29 @@ function traceRuns(t: FlowTrace): void {
   }
   // Would any packet wait? Per port: a run faster than the link, or two
   // runs closer than one serialisation.
+  const period = clock.times === null
+    ? div(qInt(1), dec(clock.stream.packetsPerSecond))
+    : null;
   for (const [key, list] of uses) {
     const port = key === f.access.key ? f.access : ports.map.get(key)!;
-    const S = port.service;
-    list.sort((x, y) => cmp(x.first, y.first));
-    for (let i = 0; i < list.length; i++) {
+    const S: Exact = {
+      f: port.serviceF,
+      q: port.service,
+      e: port.serviceF * 2 ** -50,
+    };
+    list.sort((x, y) => x.first.f - y.first.f);
+    for (let i = 0; i < list.length && !out.congested; i++) {
       const u = list[i];
-      if (u.minGap !== null && cmp(u.minGap, S) < 0) out.congested = true;
-      if (i > 0 && cmp(u.first, add(list[i - 1].last, S)) < 0) {
+      if (u.hi - u.lo >= 2) {
+        const gap = period ?? minGap(clock, u.lo, u.hi)!;
+        const g: Exact = {
+          f: toNumber(gap),
+          q: gap,
+          e: Math.abs(toNumber(gap)) * 2 ** -50,
+        };
+        if (compareExact(g, S) < 0) out.congested = true;
+      }
+      if (i > 0 && compareExact(u.first, exactAdd(list[i - 1].last, S)) < 0) {
         out.congested = true;
       }
     }

@@ -195,10 +195,13 @@ export function snapshotAt(times: readonly number[], at: Exact): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const t = times[mid];
-    const c = compareExact(
-      { f: t, q: dec(t), e: Math.abs(t) * 2 ** -53 },
-      at,
-    );
+    // Floats decide unless within rounding error of each other.
+    const bound = at.e + (Math.abs(t) + Math.abs(at.f)) * 2 ** -50;
+    const c = t < at.f - bound
+      ? -1
+      : t > at.f + bound
+      ? 1
+      : compareExact({ f: t, q: dec(t), e: Math.abs(t) * 2 ** -53 }, at);
     if (c <= 0) lo = mid + 1;
     else hi = mid;
   }

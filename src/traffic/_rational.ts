@@ -25,11 +25,21 @@ function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
+const SAFE_N = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** n / d reduced (d may be negative; d !== 0). */
 export function q(n: bigint, d: bigint = ONE_N): Q {
   if (d < ZERO_N) [n, d] = [-n, -d];
   if (d === ONE_N) return { n, d };
-  const g = gcd(n, d);
+  let g: bigint;
+  if (d <= SAFE_N && n <= SAFE_N && n >= -SAFE_N) {
+    // Small: Euclid on doubles (exact below 2^53), far cheaper than BigInt.
+    let a = Math.abs(Number(n));
+    let b = Number(d);
+    while (b !== 0) [a, b] = [b, a % b];
+    if (a === 1) return { n, d };
+    g = BigInt(a);
+  } else g = gcd(n, d);
   return g === ONE_N ? { n, d } : { n: n / g, d: d / g };
 }
 

@@ -49,10 +49,55 @@ export function exactOf(x: number): Exact {
   return { f: x, q: dec(x), e: Math.abs(x) * 2 ** -53 };
 }
 
-/** a + b. */
+/** A value whose exact form is computed only if a comparison needs it. */
+export function lazyExact(f: number, e: number, exact: () => Q): Exact {
+  return new LazyExact(f, e, exact);
+}
+
+class LazyExact implements Exact {
+  #q: Q | null = null;
+  constructor(
+    readonly f: number,
+    readonly e: number,
+    readonly exact: () => Q,
+  ) {}
+  get q(): Q {
+    return this.#q ??= this.exact();
+  }
+}
+
+// a + b, exact on demand (no closure per sum).
+class SumExact implements Exact {
+  #q: Q | null = null;
+  constructor(
+    readonly f: number,
+    readonly e: number,
+    readonly a: Exact,
+    readonly b: Exact,
+  ) {}
+  get q(): Q {
+    return this.#q ??= add(this.a.q, this.b.q);
+  }
+}
+
+// A packet's send time, exact on demand.
+class SendExact implements Exact {
+  #q: Q | null = null;
+  constructor(
+    readonly f: number,
+    readonly e: number,
+    readonly clock: PacketClock,
+    readonly k: number,
+  ) {}
+  get q(): Q {
+    return this.#q ??= this.clock.sendExact(this.k);
+  }
+}
+
+/** a + b (the exact sum computed only when needed). */
 export function exactAdd(a: Exact, b: Exact): Exact {
   const f = a.f + b.f;
-  return { f, q: add(a.q, b.q), e: a.e + b.e + Math.abs(f) * 2 ** -53 };
+  return new SumExact(f, a.e + b.e + Math.abs(f) * 2 ** -53, a, b);
 }
 
 /** An exact rational with its nearest float. */
@@ -144,7 +189,7 @@ export class PacketClock {
   /** Send time of packet k with its error bound. */
   sendAt(k: number): Exact {
     const f = this.send(k);
-    return { f, q: this.sendExact(k), e: Math.abs(f) * 2 ** -51 };
+    return new SendExact(f, Math.abs(f) * 2 ** -51, this, k);
   }
 
   /**
