@@ -40,3 +40,4 @@ export {
   type TunnelPath,
   type VirtualNetwork,
 } from "./placement.ts";
+export type { PathElement } from "../traffic/path.ts";
