@@ -40,4 +40,9 @@ export {
   type TunnelPath,
   type VirtualNetwork,
 } from "./placement.ts";
-export type { PathElement } from "../traffic/path.ts";
+export type {
+  ElementState,
+  HeldAction,
+  PathElement,
+  StateChange,
+} from "../traffic/path.ts";
