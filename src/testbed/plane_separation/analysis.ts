@@ -4,7 +4,8 @@
  * (step durations, the control relay's fates, OSPF through the migration).
  *
  * Data packets: the CBR stream's sequence numbers the receiver missed
- * (exact). Control packets: the control probes the neighbours send to the
+ * (exact), less those the receiving socket itself dropped (the kernel's
+ * count in /proc/net/udp: the measuring tool's loss, reported beside). Control packets: the control probes the neighbours send to the
  * router's addresses, counted end to end (sent by the senders, received as
  * the guest daemon counted them), their delays from the relays' logs (the
  * arrival at host A to the delivery at host B through the tunnel, one
@@ -44,6 +45,10 @@ export interface PlaneSepRunDetail {
   readonly oldPathRemovedSeconds: number;
   /** Removal's own duration. */
   readonly removalSeconds: number;
+  /** Data packets missing at the receiver, including those its own socket dropped. */
+  readonly dataMissingPackets: number;
+  /** Of which dropped by the receiving socket (kernel count): the measuring tool's loss, left out of `data.lostPackets`. */
+  readonly receiverSocketDrops: number;
   /** Data frames each Domain 0 routed itself. */
   readonly routedByHostA: number;
   /** Same, host B. */
@@ -110,7 +115,10 @@ export function measuredOutcome(run: RecordedRun): PlaneSepMeasured {
   const sent = run.dataSender.sentPackets;
   const sentMs = run.dataSender.sentMsBySeq;
   const lostRanges = lostInRanges(run.dataReceiver.lostRanges, sent);
-  const dataLost = lostRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  const missing = lostRanges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  // Datagrams the receiving socket dropped are the measuring tool's loss.
+  const socketDrops = Math.min(run.dataReceiver.socketDrops ?? 0, missing);
+  const dataLost = missing - socketDrops;
   const interval = 1 / s.packetsPerSecond;
   const outage = lostRanges.reduce(
     (sum, [a, b]) => sum + (sentMs[b] - sentMs[a]) / 1000 + interval,
@@ -218,6 +226,8 @@ export function measuredOutcome(run: RecordedRun): PlaneSepMeasured {
     removalSeconds: st.oldPathRemovedMs === undefined
       ? 0
       : (st.sourceFreedMs - st.oldPathRemovedMs) / 1000,
+    dataMissingPackets: missing,
+    receiverSocketDrops: socketDrops,
     routedByHostA: run.classifiedPackets.hostA,
     routedByHostB: run.classifiedPackets.hostB,
     heldFrames: held.length,

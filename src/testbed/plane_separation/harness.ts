@@ -27,6 +27,7 @@ import {
   type PlaneSepBinaries,
 } from "./build.ts";
 import { VmRouter } from "./vm_router.ts";
+import { udpSocketStats } from "../udp/socket_stats.ts";
 import {
   classifierRuleset,
   type ProbeReceipts,
@@ -143,6 +144,8 @@ export interface RecordedRun {
     readonly lostPackets: number;
     readonly lostRanges: readonly (readonly [number, number])[];
     readonly duplicatedPackets: number;
+    /** Datagrams the receiving socket's kernel buffer dropped (counted by the kernel, /proc/net/udp). */
+    readonly socketDrops?: number;
   };
   /** Control probe senders (client, server). */
   readonly probeSenders: readonly SenderRecord[];
@@ -821,6 +824,13 @@ async function runSteps(
   const data = await dataSender.report;
   const probes = await Promise.all(probeSenders.map((p) => p.report));
   await sleep(300);
+  // The kernel's count of datagrams the receiving socket itself dropped
+  // (its buffer full): loss in the measuring tool, not in the prototype.
+  const udp = await run.exec(["cat", "/proc/net/udp"], {
+    namespace: net.server.namespace,
+  });
+  const receiverSocketDrops = udpSocketStats(udp.stdout, 5001)
+    .reduce((n, x) => n + x.drops, 0);
   await receiver.stop();
   const dataReceiver = await receiver.report;
   await sleep(500);
@@ -854,7 +864,7 @@ async function runSteps(
     relayB: relayB.events,
     syncEvents: [syncA.events, syncB.events],
     dataSender: data,
-    dataReceiver,
+    dataReceiver: { ...dataReceiver, socketDrops: receiverSocketDrops },
     probeSenders: probes,
     probeReceipts: report?.sources ?? [],
     adjacency,

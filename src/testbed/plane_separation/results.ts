@@ -150,6 +150,8 @@ export function csvRow(
     predictedDataOutageSeconds: pr((x) => round(x.dataOutageSeconds)),
     dataSentPackets: m.data.sentPackets,
     measuredDataLostPackets: m.data.lostPackets,
+    dataMissingPackets: d.dataMissingPackets,
+    receiverSocketDrops: d.receiverSocketDrops,
     predictedDataLostPackets: pr((x) => x.data.lostPackets),
     controlSentPackets: m.control.sentPackets,
     measuredControlLostPackets: m.control.lostPackets,
