@@ -808,7 +808,8 @@ function traceFlows(
  *
  * @example
  * ```ts
- * import { cbrStream, migrationTiming, packetConsistency, paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, timedChanges } from "@vnmig/vnmig/openflow";
+ * import { cbrStream } from "@vnmig/vnmig/traffic";
+ * import { migrationTiming, packetConsistency, paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, timedChanges } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const timing = migrationTiming(paperTestbedPlan(net), net);
  * const timeline = {
@@ -1059,7 +1060,8 @@ function minGap(clock: PacketClock, lo: number, hi: number): Q | null {
  *
  * @example
  * ```ts
- * import { cbrStream, migrationTiming, paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, simulateMigrationPackets, timedChanges } from "@vnmig/vnmig/openflow";
+ * import { cbrStream } from "@vnmig/vnmig/traffic";
+ * import { migrationTiming, paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, simulateMigrationPackets, timedChanges } from "@vnmig/vnmig/openflow";
  * const net = paperTestbedTopology();
  * const timing = migrationTiming(paperTestbedPlan(net, "delete-old-first"), net);
  * const report = simulateMigrationPackets(net, {

@@ -294,8 +294,10 @@ export function combineFates(
  * const vm = pathElement({ name: "router VM", changes: outage(1, 1.5) });
  * const counts = countFates(stream, [vm]);
  * if (counts.lostPackets !== 500 || counts.deliveredPackets !== 2500) throw new Error();
- * // Packet 3997 reaches the router at exactly 4 s: an outage ending there spares it.
- * const late = countFates(cbrStream({ packetsPerSecond: 1000, endSeconds: 5, linkLatencySeconds: 0.003 }), [
+ * // Packet 3997 reaches the router after 2 + 1 ms of links at exactly 4 s
+ * // (3.9999999999999996 in floating point): an outage ending there spares it.
+ * const late = countFates(cbrStream({ packetsPerSecond: 1000, endSeconds: 5, linkLatencySeconds: 0.002 }), [
+ *   pathElement({ latencySeconds: 0.001 }),
  *   pathElement({ changes: outage(3.9, 4) }),
  * ]);
  * if (late.lostPackets !== 100) throw new Error();

@@ -16,8 +16,10 @@
  * - after the ARP reply took effect: the neighbours send to the new host.
  * If the source data path is removed before the ARP reply took effect,
  * packets reaching it from then on are lost, and packets still held are
- * flushed. This is the traffic engine's `buffer` element state; the tests
- * check the two agree.
+ * flushed. {@linkcode controlTraffic} is the traffic engine itself: every
+ * flow is a stream, all of them through {@linkcode controlPath} (the
+ * source Domain 0's element, whose buffer they share, then the tunnel),
+ * simulated packet by packet with exact delays.
  *
  * @module
  */
@@ -266,7 +268,7 @@ export interface ControlTrafficResult {
  *   name: "OSPF hello", protocol: "ospf", arrival: "periodic",
  *   packetsPerSecond: 0.1, packetSizeBytes: 68,
  * }, 60);
- * console.log(s.kind === "cbr" && packetCount(s)); // 6
+ * if (packetCount(s) !== 6) throw new Error();
  * ```
  */
 export function controlFlowStream(
@@ -331,7 +333,7 @@ function checkWindow(w: ControlWindow): void {
  *   pauseSeconds: 10, tunnelUpSeconds: 12, arpEffectiveSeconds: 30,
  *   oldPathRemovedSeconds: 31, tunnelLatencySeconds: 0.001, endSeconds: 60,
  * });
- * console.log(path.map((e) => e.name)); // ["source Domain 0 control", "tunnel"]
+ * if (path.map((e) => e.name).join() !== "source Domain 0 control,tunnel") throw new Error();
  * ```
  */
 export function controlPath(
@@ -365,7 +367,9 @@ export function controlPath(
  * tunnelled, or lost (overflow of the shared buffer, flushed or dropped when
  * the source path goes away too early), with the added delay of every
  * delivered packet. Packets of all flows share the buffer in arrival order
- * (ties: flow order).
+ * (ties: flow order). The packets sent before the ARP reply took effect are
+ * the traffic engine's streams through {@linkcode controlPath}; the delays
+ * are exact (the held time plus the tunnel's latency), rounded once.
  *
  * @example
  * ```ts
@@ -374,7 +378,7 @@ export function controlPath(
  *   pauseSeconds: 10, tunnelUpSeconds: 12, arpEffectiveSeconds: 30,
  *   oldPathRemovedSeconds: 31, tunnelLatencySeconds: 0.001, endSeconds: 60,
  * }, [{ name: "BGP update", protocol: "bgp", arrival: "periodic", packetsPerSecond: 2, packetSizeBytes: 100 }]);
- * console.log(result.lostPackets, result.flows[0].bufferedPackets); // 0 4
+ * if (result.lostPackets !== 0 || result.flows[0].bufferedPackets !== 4) throw new Error();
  * ```
  */
 export function controlTraffic(
