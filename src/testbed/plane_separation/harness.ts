@@ -268,6 +268,19 @@ function syncDaemon(run: HostRun, host: HostSide, name: string): LineDaemon {
   ], host.namespace);
 }
 
+/** The argv that runs the project's UDP sender or receiver. */
+function udpTool(name: "sender" | "receiver"): string[] {
+  const script = new URL(`../udp/${name}.ts`, import.meta.url).pathname;
+  return [
+    Deno.execPath(),
+    "run",
+    "--no-config",
+    "--allow-net",
+    "--unstable-net",
+    script,
+  ];
+}
+
 /** A running sender: stop it, then await its report. */
 interface RunningSender {
   stop(): Promise<void>;
@@ -285,14 +298,8 @@ function startSender(
   count: number,
   runId: number,
 ): RunningSender {
-  const script = new URL("../udp/sender.ts", import.meta.url).pathname;
   const child = run.spawn([
-    Deno.execPath(),
-    "run",
-    "--no-config",
-    "--allow-net",
-    "--unstable-net",
-    script,
+    ...udpTool("sender"),
     "--dst",
     dst,
     "--port",
@@ -338,14 +345,8 @@ function startReceiver(
   stop(): Promise<void>;
   report: Promise<RecordedRun["dataReceiver"]>;
 } {
-  const script = new URL("../udp/receiver.ts", import.meta.url).pathname;
   const child = run.spawn([
-    Deno.execPath(),
-    "run",
-    "--no-config",
-    "--allow-net",
-    "--unstable-net",
-    script,
+    ...udpTool("receiver"),
     "--port",
     String(port),
     "--expect",

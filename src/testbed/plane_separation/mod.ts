@@ -76,3 +76,35 @@ export {
   type SyncRecord,
 } from "./harness.ts";
 export type { RouterHandle, RouterMigrationRecord } from "./router.ts";
+export {
+  compareRun,
+  type CsvRow,
+  csvRow,
+  precopyTimingFor,
+  type RunComparison,
+  runTolerances,
+} from "./results.ts";
+export {
+  routerImage,
+  VM_ROUTER_MEMORY_KIB,
+  VmRouter,
+  type VmRouterOptions,
+} from "./vm_router.ts";
+export { NamespaceRouter } from "./router.ts";
+export {
+  buildBinaries,
+  defaultCacheDir,
+  type PlaneSepBinaries,
+} from "./build.ts";
+export type { DaemonEvent } from "./_daemon.ts";
+export type {
+  MetricComparison,
+  OutcomeMetric,
+  Tolerance,
+} from "../../migration/compare.ts";
+export type { MigrationOutcome } from "../../migration/outcome.ts";
+export type {
+  AdjacencySurvival,
+  ControlFlow,
+} from "../../xen/control_plane.ts";
+export type { GuestImage } from "../qemu/image.ts";

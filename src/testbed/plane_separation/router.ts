@@ -76,6 +76,7 @@ export class NamespaceRouter implements RouterHandle {
   #pids: number[] = [];
   #switchSeconds = 0;
 
+  /** A router for `scenario` on `net`, its resources owned by `run`; nothing starts before {@linkcode start}. */
   constructor(run: HostRun, net: PlaneSepNetwork, scenario: PlaneSepScenario) {
     this.#run = run;
     this.#net = net;

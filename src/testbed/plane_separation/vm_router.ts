@@ -10,7 +10,7 @@
  */
 
 import type { HostRun } from "../host/run.ts";
-import { buildGuestImage } from "../qemu/image.ts";
+import { buildGuestImage, type GuestImage } from "../qemu/image.ts";
 import {
   GUEST_READY_LINE,
   guestKernelCommandLine,
@@ -47,6 +47,38 @@ export interface VmRouterOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The router's guest image: the VM testbed's, with BIRD 2, its configuration and the route daemon. */
+export function routerImage(
+  binaries: PlaneSepBinaries,
+  scenario: PlaneSepScenario,
+  cacheDir: string,
+  log: (line: string) => void = () => {},
+): Promise<GuestImage> {
+  const plan = ADDRESS_PLAN;
+  const [gc, gs] = plan.guestInterfaces;
+  return buildGuestImage(cacheDir, {
+    extraBinaries: [
+      { hostPath: "/usr/sbin/bird" },
+      { hostPath: binaries.routes, guestPath: "/bin/psroutes" },
+    ],
+    extraFiles: [{
+      guestPath: "/etc/bird.conf",
+      content: routerConfig({
+        routerId: plan.clientLan.router,
+        interfaceNames: [gc, gs],
+        helloSeconds: scenario.helloSeconds,
+        deadCount: scenario.deadCount,
+      }),
+    }],
+    initSteps: [
+      "mkdir -p /run /var/run /etc",
+      "bird -c /etc/bird.conf -s /run/bird.ctl || echo 'vnmig-guest error: bird did not start'",
+      "/bin/psroutes >/dev/null 2>&1 &",
+    ],
+    log,
+  });
+}
+
 /** The VM router (see the module doc). */
 export class VmRouter implements RouterHandle {
   readonly kind = "vm" as const;
@@ -60,6 +92,7 @@ export class VmRouter implements RouterHandle {
   #destination: QemuVm | undefined;
   #options: VmRouterOptions = { cacheDir: "" };
 
+  /** A router for `scenario` on `net`, its resources owned by `run`; nothing starts before {@linkcode start}. */
   constructor(run: HostRun, net: PlaneSepNetwork, scenario: PlaneSepScenario) {
     this.#run = run;
     this.#net = net;
@@ -77,28 +110,12 @@ export class VmRouter implements RouterHandle {
     const run = this.#run;
     const log = options.log ?? (() => {});
     const plan = ADDRESS_PLAN;
-    const [gc, gs] = plan.guestInterfaces;
-    const image = await buildGuestImage(options.cacheDir, {
-      extraBinaries: [
-        { hostPath: "/usr/sbin/bird" },
-        { hostPath: binaries.routes, guestPath: "/bin/psroutes" },
-      ],
-      extraFiles: [{
-        guestPath: "/etc/bird.conf",
-        content: routerConfig({
-          routerId: plan.clientLan.router,
-          interfaceNames: [gc, gs],
-          helloSeconds: this.#scenario.helloSeconds,
-          deadCount: this.#scenario.deadCount,
-        }),
-      }],
-      initSteps: [
-        "mkdir -p /run /var/run /etc",
-        "bird -c /etc/bird.conf -s /run/bird.ctl || echo 'vnmig-guest error: bird did not start'",
-        "/bin/psroutes >/dev/null 2>&1 &",
-      ],
+    const image = await routerImage(
+      binaries,
+      this.#scenario,
+      options.cacheDir,
       log,
-    });
+    );
     const commandLine = guestKernelCommandLine({
       interfaces: [
         { mac: MACS[0], ipv4Cidr: `${plan.dedicated.router}/24` },
