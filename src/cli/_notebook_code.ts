@@ -1,6 +1,6 @@
 // What every notebook's source must hold to, checked without running it:
-// a first code cell tagged `parameters` whose lines are one `const NAME =
-// VALUE;` each (so that `--set` can replace a value), code cells formatted
+// a first code cell tagged `parameters` that holds only `const NAME =
+// VALUE;` statements (so that `--set` can replace a value), code cells formatted
 // and linted like the rest of the code (deno fmt reads .ipynb; deno lint
 // reads the cells extracted into one TypeScript file), short lines, no
 // console.table or console.dir (tables are HTML), no committed outputs.
@@ -56,16 +56,85 @@ export function firstCodeCell(notebook: Notebook): number {
   return notebook.cells.findIndex((c) => c.cell_type === "code");
 }
 
-const PARAMETER_LINE = /^(const|let) ([A-Za-z_$][\w$]*)(: [^=]+)? = (.+);$/;
+const PARAMETER_START = /^(const|let) ([A-Za-z_$][\w$]*)(: [^=]+)? = /;
+
+/** One statement of a parameters cell: `const NAME = VALUE;`, possibly over several lines. */
+interface Statement {
+  /** Index of its first and last line in the cell. */
+  readonly from: number;
+  readonly to: number;
+  /** The declared name, or null for anything else. */
+  readonly name: string | null;
+  /** Its value text (the lines joined), when a parameter. */
+  readonly value: string;
+  /** "const" or "let", and a type annotation if any. */
+  readonly keyword: string;
+  readonly type: string;
+}
+
+// A line's code without its // comment, and its bracket depth change,
+// outside strings, so that a value may span lines.
+function scan(line: string): { code: string; depth: number } {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'" || c === "`") {
+      quote = c;
+    } else if (c === "/" && line[i + 1] === "/") {
+      return { code: line.slice(0, i).trimEnd(), depth };
+    } else if ("([{".includes(c)) {
+      depth++;
+    } else if (")]}".includes(c)) {
+      depth--;
+    }
+  }
+  return { code: line, depth };
+}
+
+function statements(source: string): Statement[] {
+  const lines = source.split("\n");
+  const out: Statement[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t === "" || t.startsWith("//")) continue;
+    const m = PARAMETER_START.exec(t);
+    const code = (k: number) => scan(lines[k]).code.trim();
+    let depth = scan(t).depth;
+    let j = i;
+    while ((depth > 0 || !code(j).endsWith(";")) && j + 1 < lines.length) {
+      j++;
+      depth += scan(lines[j]).depth;
+    }
+    const text = lines.slice(i, j + 1).map((_, k) => code(i + k)).join(" ")
+      .replace(/\s+/g, " ").replace(/([[({]) /g, "$1").replace(
+        / ([\])}])/g,
+        "$1",
+      );
+    const ok = m !== null && depth === 0 && text.endsWith(";");
+    out.push({
+      from: i,
+      to: j,
+      name: ok ? m[2] : null,
+      value: ok ? text.slice(m[0].length, -1) : text,
+      keyword: m?.[1] ?? "",
+      type: m?.[3] ?? "",
+    });
+    i = j;
+  }
+  return out;
+}
 
 /** The parameters of the `parameters` cell: name and value text, in order. */
 export function parameters(notebook: Notebook): Map<string, string> {
   const out = new Map<string, string>();
   const i = firstCodeCell(notebook);
   if (i < 0) return out;
-  for (const line of text(notebook.cells[i].source).split("\n")) {
-    const m = PARAMETER_LINE.exec(line.trim());
-    if (m) out.set(m[2], m[4]);
+  for (const s of statements(text(notebook.cells[i].source))) {
+    if (s.name !== null) out.set(s.name, s.value);
   }
   return out;
 }
@@ -123,11 +192,16 @@ export function withParameters(
       );
     }
   }
-  const lines = text(notebook.cells[i].source).split("\n").map((line) => {
-    const m = PARAMETER_LINE.exec(line.trim());
-    if (!m || !assignments.has(m[2])) return line;
-    return `${m[1]} ${m[2]}${m[3] ?? ""} = ${assignments.get(m[2])};`;
-  });
+  const lines = text(notebook.cells[i].source).split("\n");
+  // Replace from the last statement up, so that line numbers hold.
+  for (const s of statements(lines.join("\n")).reverse()) {
+    if (s.name === null || !assignments.has(s.name)) continue;
+    lines.splice(
+      s.from,
+      s.to - s.from + 1,
+      `${s.keyword} ${s.name}${s.type} = ${assignments.get(s.name)};`,
+    );
+  }
   const cells = notebook.cells.map((c, j) =>
     j === i ? { ...c, source: lines.join("\n") } : c
   );
@@ -141,6 +215,16 @@ export function sourceProblems(notebook: Notebook): string[] {
   if (kernel !== "deno") {
     problems.push(`kernelspec must be "deno"; got ${JSON.stringify(kernel)}`);
   }
+  // deno fmt formats the code cells only when it knows their language.
+  const language = (notebook.metadata?.language_info as { name?: string })
+    ?.name;
+  if (language !== "typescript") {
+    problems.push(
+      `language_info.name must be "typescript" (deno fmt skips the code otherwise); got ${
+        JSON.stringify(language)
+      }`,
+    );
+  }
   const first = firstCodeCell(notebook);
   if (first < 0) return [...problems, "no code cell"];
   const cell = notebook.cells[first];
@@ -149,13 +233,11 @@ export function sourceProblems(notebook: Notebook): string[] {
       `cell ${first} (the first code cell) must be tagged "parameters"`,
     );
   }
-  for (const line of text(cell.source).split("\n")) {
-    const t = line.trim();
-    if (t === "" || t.startsWith("//")) continue;
-    if (!PARAMETER_LINE.test(t)) {
+  for (const s of statements(text(cell.source))) {
+    if (s.name === null) {
       problems.push(
-        `cell ${first}: a parameters line must be \`const NAME = VALUE;\` on one line; got ${
-          JSON.stringify(t)
+        `cell ${first}: the parameters cell may hold only \`const NAME = VALUE;\` statements (and comments); got ${
+          JSON.stringify(s.value)
         }`,
       );
     }

@@ -189,5 +189,28 @@ export function refit(options: Options, node: Rendered): Options | null {
       changed = true;
     }
   }
+  // y tick labels set too close (0 and 1 on a short symlog axis): keep,
+  // from the bottom up, only those clear of the last one kept.
+  const yTicks = options.y?.ticks;
+  if (Array.isArray(yTicks) && collisions(boxes, "y-axis tick label").length) {
+    const first = boxes.find((b) => b.role === "y-axis tick label")?.parent;
+    const mine = boxes.filter((b) =>
+      b.role === "y-axis tick label" && b.parent === first
+    );
+    if (mine.length === yTicks.length) {
+      const order = mine.map((b, i) => ({ b, i }))
+        .sort((p, q) => q.b.bottom - p.b.bottom);
+      const kept = new Set<number>();
+      let top = Infinity;
+      for (const { b, i } of order) {
+        if (b.bottom <= top - 1) {
+          kept.add(i);
+          top = b.top;
+        }
+      }
+      next.y = { ...options.y, ticks: yTicks.filter((_, i) => kept.has(i)) };
+      changed = true;
+    }
+  }
   return changed ? next : null;
 }

@@ -400,6 +400,8 @@ export function sweepFigure(
         label: options.xLabel ?? options.x,
         grid: true,
         unit: options.xUnit,
+        // Room for the outermost dodged marks inside the frame.
+        ...(dodge > 0 ? { inset: Math.abs(offset(series[0])) + 5 } : {}),
       },
       y: {
         type: options.yType ?? "linear",

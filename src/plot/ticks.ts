@@ -159,8 +159,8 @@ export function linearUnit(
 
 /**
  * Ticks of a log axis over `domain`: the powers of ten inside it, every
- * second or third one when there are more than `maxTicks`; over spans of
- * less than three decades, also 2 and 5 times them.
+ * second or third one when there are more than `maxTicks`; when fewer than
+ * four powers of ten fall inside, also 2 and 5 times them.
  *
  * @example
  * ```ts
@@ -185,7 +185,7 @@ export function logTicks(
     const v = clean(10 ** k);
     if (inside(v)) decades.push(v);
   }
-  if (decades.length >= 3) {
+  if (decades.length >= 4) {
     const every = Math.ceil(decades.length / Math.max(2, maxTicks));
     return decades.filter((_, i) => i % every === 0);
   }
