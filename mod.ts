@@ -30,6 +30,7 @@ export * from "./src/random.ts";
 export * from "./src/migration/mod.ts";
 export * from "./src/mechanisms/mod.ts";
 export * from "./src/traffic/mod.ts";
+export * from "./src/precopy/mod.ts";
 export * from "./src/xen/mod.ts";
 export * from "./src/openflow/mod.ts";
 export * from "./src/vnet/mod.ts";

@@ -7,11 +7,11 @@ import {
 } from "../src/traffic/mod.ts";
 import {
   PAPER_TESTBED,
-  precopyMigration,
   profilePrecopyOptions,
   xenStandardMigration,
   type XenTestbedProfile,
 } from "../src/xen/mod.ts";
+import { precopyMigration } from "../src/precopy/mod.ts";
 import { PAPER_EXPERIMENT } from "../src/reproduce/mod.ts";
 
 const RATES = PAPER_EXPERIMENT.packetRatesPerSecond;

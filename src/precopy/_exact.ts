@@ -128,3 +128,24 @@ export function lessThan(
   if (a > b + bound) return false;
   return compare(exactA(), exactB()) < 0;
 }
+
+/**
+ * The write events k >= 0 at times k / rate strictly before the time whose
+ * float is `t` and exact value `exact()`: ceil(t x rate), exact. The exact
+ * values are asked for only when the float is too close to call;
+ * `operations` bounds the roundings that made `t`.
+ */
+export function eventsBefore(
+  ratePerSecond: number,
+  rateExact: () => Rational,
+  t: number,
+  operations: number,
+  exact: () => Rational,
+): number {
+  if (ratePerSecond <= 0 || t <= 0) return 0;
+  const x = t * ratePerSecond;
+  const safe = ceilIfSafe(x, roundingBound(x, operations));
+  if (safe !== undefined) return Math.max(0, safe);
+  const k = ceilOf(mul(exact(), rateExact()));
+  return k > 0n ? Number(k) : 0;
+}

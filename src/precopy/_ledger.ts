@@ -15,11 +15,18 @@ export interface ExactRate {
 
 /** A rate given by the user's decimal (times `factor`, an integer). */
 export function decimalRate(value: number, factor = 1): ExactRate {
-  let cached: Rational | null = null;
-  return {
-    bitsPerSecond: value * factor,
-    exact: () => cached ??= mul(rationalOf(value), integer(factor)),
-  };
+  return new DecimalRate(value, factor);
+}
+
+class DecimalRate implements ExactRate {
+  readonly bitsPerSecond: number;
+  private cached: Rational | null = null;
+  constructor(private readonly value: number, private readonly factor: number) {
+    this.bitsPerSecond = value * factor;
+  }
+  exact(): Rational {
+    return this.cached ??= mul(rationalOf(this.value), integer(this.factor));
+  }
 }
 
 interface Entry {
@@ -36,6 +43,7 @@ export class Ledger {
   private readonly entries: Entry[] = [];
   private readonly starts: Rational[] = [];
   private overheadExact: Rational | null = null;
+  private decimals: Map<number, Rational> | null = null;
 
   constructor(
     private readonly setupSeconds: number,
@@ -56,6 +64,14 @@ export class Ledger {
     return this.overheadExact ??= rationalOf(this.overheadSeconds);
   }
 
+  // The same few decimals (speeds, check intervals) recur: parse each once.
+  private decimal(x: number): Rational {
+    const decimals = this.decimals ??= new Map();
+    let r = decimals.get(x);
+    if (r === undefined) decimals.set(x, r = rationalOf(x));
+    return r;
+  }
+
   /** Exact guest time at the start of round `i` (0-based; rounds before it recorded). */
   start(i: number): Rational {
     if (this.starts.length === 0) {
@@ -66,11 +82,11 @@ export class Ledger {
       const e = this.entries[k];
       const sending = e.rate !== null
         ? div(integer(e.amount), e.rate.exact())
-        : mul(integer(e.amount), rationalOf(e.chunkSeconds));
+        : mul(integer(e.amount), this.decimal(e.chunkSeconds));
       this.starts.push(
         add(
           this.starts[k],
-          mul(rationalOf(e.speed), add(sending, this.overhead())),
+          mul(this.decimal(e.speed), add(sending, this.overhead())),
         ),
       );
     }
@@ -91,6 +107,6 @@ export class Ledger {
   ): Rational {
     let offset = div(integer(bits), rate.exact());
     if (end) offset = add(offset, this.overhead());
-    return add(this.start(i), mul(rationalOf(speed), offset));
+    return add(this.start(i), mul(this.decimal(speed), offset));
   }
 }

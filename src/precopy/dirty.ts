@@ -54,14 +54,7 @@ import {
   assertKnownKeys,
   assertOneOf,
 } from "../_validate.ts";
-import {
-  ceilIfSafe,
-  ceilOf,
-  mul,
-  type Rational,
-  rationalOf,
-  roundingBound,
-} from "./_exact.ts";
+import { eventsBefore, rationalOf } from "./_exact.ts";
 
 /** How a page-flipping netfront receives (see the module doc). */
 export type Netfront = "rx-flip" | "rx-copy";
@@ -513,10 +506,87 @@ export function dirtyLayout(
   components: DirtyComponent | readonly DirtyComponent[] = [],
   options: DirtyLayoutOptions = {},
 ): DirtyLayout {
-  assertKnownKeys("dirtyLayout options", options, [
-    "accounting",
-    "pageFlipping",
-  ]);
+  assertKnownKeys("dirtyLayout options", options, LAYOUT_OPTION_KEYS);
+  return layoutOf(
+    memoryPages,
+    components,
+    options.accounting ?? "pages",
+    options.pageFlipping === true,
+  );
+}
+
+const LAYOUT_OPTION_KEYS = ["accounting", "pageFlipping"];
+const LAYOUTS = new WeakMap<object, Map<number, (DirtyLayout | undefined)[]>>();
+
+/**
+ * {@linkcode dirtyLayout} with checked options (internal: the engine's
+ * entry). A frozen component (what the constructors return) or a frozen
+ * list of them cannot change: its layout is computed once per memory size,
+ * accounting and page flipping.
+ */
+export function layoutOf(
+  memoryPages: number,
+  components: DirtyComponent | readonly DirtyComponent[],
+  accounting: Accounting,
+  pageFlipping: boolean,
+): DirtyLayout {
+  const slot = (accounting === "bytes" ? 2 : 0) + (pageFlipping ? 1 : 0);
+  // The same call again (a sweep's next point): no lookup at all.
+  if (
+    components === last.components && memoryPages === last.memoryPages &&
+    slot === last.slot && last.layout !== null
+  ) return last.layout;
+  const frozen = typeof components === "object" && components !== null &&
+    Object.isFrozen(components) &&
+    (!Array.isArray(components) || components.every(Object.isFrozen));
+  let bySize: Map<number, (DirtyLayout | undefined)[]> | undefined;
+  if (frozen) {
+    bySize = LAYOUTS.get(components);
+    const hit = bySize?.get(memoryPages)?.[slot];
+    if (hit) return remember(components, memoryPages, slot, hit);
+  }
+  const layout = computeLayout(memoryPages, components, {
+    accounting,
+    pageFlipping,
+  });
+  if (frozen) {
+    if (!bySize) LAYOUTS.set(components, bySize = new Map());
+    if (bySize.size < 64) {
+      let slots = bySize.get(memoryPages);
+      if (!slots) bySize.set(memoryPages, slots = []);
+      slots[slot] = layout;
+    }
+    remember(components, memoryPages, slot, layout);
+  }
+  return layout;
+}
+
+// The last frozen input and its layout.
+const last: {
+  components: unknown;
+  memoryPages: number;
+  slot: number;
+  layout: DirtyLayout | null;
+} = { components: null, memoryPages: 0, slot: 0, layout: null };
+
+function remember(
+  components: unknown,
+  memoryPages: number,
+  slot: number,
+  layout: DirtyLayout,
+): DirtyLayout {
+  last.components = components;
+  last.memoryPages = memoryPages;
+  last.slot = slot;
+  last.layout = layout;
+  return layout;
+}
+
+function computeLayout(
+  memoryPages: number,
+  components: DirtyComponent | readonly DirtyComponent[],
+  options: DirtyLayoutOptions,
+): DirtyLayout {
   const accounting = options.accounting ?? "pages";
   assertOneOf("accounting", accounting, ["pages", "bytes"]);
   const fluid = accounting === "bytes";
@@ -656,42 +726,24 @@ export function dirtyLayout(
     }
     first += size;
   });
-  return {
+  return Object.freeze({
     memoryPages,
     accounting,
-    regions: writers.map((w) => ({
-      label: w.label,
-      component: w.component,
-      firstPage: w.firstPage,
-      pages: w.pages,
-      deferred: w.deferred,
-    })),
+    regions: Object.freeze(writers.map((w) =>
+      Object.freeze({
+        label: w.label,
+        component: w.component,
+        firstPage: w.firstPage,
+        pages: w.pages,
+        deferred: w.deferred,
+      })
+    )),
     cleanPages: memoryPages - claimed,
-    writers,
-  };
+    writers: Object.freeze(writers),
+  });
 }
 
 // ----------------------------------------------------- counting on a clock
-
-/**
- * The write events k >= 0 at times k / rate strictly before the time whose
- * float is `t` and exact value `exact()`: ceil(t x rate), exact.
- * `operations` bounds the roundings that made `t`.
- */
-export function eventsBeforeExact(
-  ratePerSecond: number,
-  rateExact: Rational,
-  t: number,
-  operations: number,
-  exact: () => Rational,
-): number {
-  if (ratePerSecond <= 0 || t <= 0) return 0;
-  const x = t * ratePerSecond;
-  const safe = ceilIfSafe(x, roundingBound(x, operations));
-  if (safe !== undefined) return Math.max(0, safe);
-  const k = ceilOf(mul(exact(), rateExact));
-  return k > 0n ? Number(k) : 0;
-}
 
 /**
  * Distinct pages the layout's writers dirty in [fromSeconds, toSeconds)
@@ -725,7 +777,7 @@ export function uniqueDirtyPages(
     else {
       const r = rationalOf(w.eventsPerSecond);
       const count = (t: number) =>
-        eventsBeforeExact(w.eventsPerSecond, r, t, 2, () => rationalOf(t));
+        eventsBefore(w.eventsPerSecond, () => r, t, 2, () => rationalOf(t));
       writes = (count(toSeconds) - count(fromSeconds)) * w.pagesPerEvent;
     }
     return w.unique(writes, 0);

@@ -195,6 +195,9 @@ export interface StopPolicy {
   readonly timeoutSeconds: number;
 }
 
+// Policies checkPolicy returned (deep-frozen): valid for good.
+const CHECKED = new WeakSet<StopPolicy>();
+
 const POLICY_KEYS: readonly (keyof StopPolicy)[] = [
   "name",
   "conditions",
@@ -280,6 +283,7 @@ function assertPositiveOrInfinity(name: string, value: number): void {
  * ```
  */
 export function checkPolicy(policy: StopPolicy): StopPolicy {
+  if (CHECKED.has(policy)) return policy;
   if (typeof policy !== "object" || policy === null) {
     throw new TypeError(
       `policy must be a StopPolicy object or one of "xen4", "qemu", "simgrid"; got ${
@@ -408,7 +412,19 @@ export function checkPolicy(policy: StopPolicy): StopPolicy {
     assertAtLeast("policy.autoConverge.periodSeconds", a.periodSeconds, 0);
   }
   assertPositiveOrInfinity("policy.timeoutSeconds", policy.timeoutSeconds);
-  return Object.isFrozen(policy) ? policy : Object.freeze({ ...policy });
+  // A deep-frozen copy: what was checked cannot change afterwards, so it
+  // need not be checked again.
+  const checked: StopPolicy = Object.freeze({
+    ...policy,
+    conditions: Object.freeze(
+      policy.conditions.map((c) => Object.freeze({ ...c })),
+    ),
+    roundEnd: Object.freeze({ ...policy.roundEnd }),
+    rateLimiter: l === null ? null : Object.freeze({ ...l }),
+    autoConverge: a === null ? null : Object.freeze({ ...a }),
+  });
+  CHECKED.add(checked);
+  return checked;
 }
 
 /**

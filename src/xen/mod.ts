@@ -1,41 +1,11 @@
 /**
- * Xen live migration of virtual routers: the pre-copy engine, its dirty-page
- * model and closed form, and the standard (router-in-the-VM) mechanism.
+ * Xen live migration of virtual routers: the paper testbed's profile, the
+ * standard (router-in-the-VM) mechanism, plane separation and its control
+ * plane. The pre-copy engine they share is `@vnmig/vnmig/precopy`.
  *
  * @module
  */
 
-export {
-  DEFAULT_BUFFER_POOL_PAGES,
-  type DirtyCount,
-  type DirtyModel,
-  dirtyModel,
-  type DirtyModelOptions,
-  eventsBefore,
-  uniqueBackgroundPages,
-  uniqueBufferPages,
-  uniqueDirtyPages,
-} from "./dirty_model.ts";
-export {
-  precopyMigration,
-  type PrecopyOptions,
-  type PrecopyResult,
-  type PrecopyRound,
-  type RateLimiterOptions,
-  STOP_REASONS,
-  type StopReason,
-  type StopTest,
-  XEN_RATE_LIMITER,
-} from "./precopy.ts";
-export {
-  type ClosedFormOptions,
-  closedFormPrecopy,
-  type ClosedFormResult,
-  type ClosedFormRounds,
-  closedFormRounds,
-  type ClosedFormRoundsOptions,
-  linkPagesPerSecond,
-} from "./closed_form.ts";
 export {
   PAPER_TESTBED,
   profileDirtyModel,
@@ -81,9 +51,9 @@ export {
   type DataPlaneOutcome,
   type OldPathRemoval,
   type OutageInterval,
+  PLANE_SEPARATION,
   planeSeparationMigration,
   type PlaneSeparationOptions,
   type PlaneSeparationResult,
   type PlaneSeparationTimes,
-  PLANE_SEPARATION,
 } from "./plane_separation.ts";

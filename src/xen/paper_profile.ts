@@ -9,8 +9,13 @@
  * @module
  */
 
-import type { DirtyModelOptions } from "./dirty_model.ts";
-import type { PrecopyOptions } from "./precopy.ts";
+import {
+  type DirtyComponent,
+  forwardingBuffers,
+  hotSet,
+  roundRobinWrites,
+} from "../precopy/dirty.ts";
+import type { PrecopyOptions } from "../precopy/engine.ts";
 
 /** A Xen testbed: the router VM, its dirtying, the migration link and the network. */
 export interface XenTestbedProfile {
@@ -34,9 +39,11 @@ export interface XenTestbedProfile {
   readonly hotPages: number;
   /** Background page writes per second over the cold pages. */
   readonly backgroundPagesPerSecond: number;
-  /** Pages the forwarding path cycles through (rings, sk_buffs, caches). */
+  /** Pages the forwarding path cycles through: `rxBufferPages` page-flipped RX buffers and the rest (slabs, socket buffers, caches), ordinary pages. */
   readonly bufferPoolPages: number;
-  /** Distinct buffer pages one forwarded packet writes. */
+  /** Of them, the pages that cycle as RX buffers under page flipping (unmapped while posted: Xen sends them in the final round). */
+  readonly rxBufferPages: number;
+  /** Distinct buffer pages one forwarded packet writes: its RX page and the rest from the pool's other pages. */
   readonly bufferPagesPerPacket: number;
   /** VM resumed to the switch forwarding to its new port (unsolicited ARP), s. */
   readonly arpLearningSeconds: number;
@@ -82,12 +89,18 @@ export const PAPER_TESTBED: XenTestbedProfile = Object.freeze({
   hotPages: 730,
   // Not calibrated: timers, logs and page cache of an idle router.
   backgroundPagesPerSecond: 100,
-  // Calibrated to C2 (with linkBitsPerSecond): 512 pages of netfront RX/TX
-  // rings (256 entries each) + 97 pages of sk_buff slabs, socket buffers and
-  // the route/conntrack caches = 609 pages = 0.2 s at 100 Mbit/s. Bounded, so
-  // the cost saturates and downtime stays flat in the packet rate (C1).
+  // Calibrated to C2 (with linkBitsPerSecond): 512 RX buffer pages + 97
+  // pages of sk_buff slabs, socket buffers and the route/conntrack caches =
+  // 609 pages = 0.2 s at 100 Mbit/s. Bounded, so the cost saturates and
+  // downtime stays flat in the packet rate (C1).
   bufferPoolPages: 609,
-  // Not calibrated: the ring's data page and an sk_buff page per packet,
+  // Not calibrated: under page flipping the RX ring's 256 posted buffers are
+  // given away (unmapped) and as many flipped-in pages are in flight through
+  // the stack and TX completion before they are posted again: 512 pages
+  // cycle as RX buffers. Xen meets them unmapped (`to_fix`) and sends them
+  // in the final round; the slab and cache pages are ordinary pages.
+  rxBufferPages: 512,
+  // Not calibrated: the RX buffer page and an sk_buff page per packet,
   // whatever the packet's size (hence C7).
   bufferPagesPerPacket: 2,
   // Not calibrated: the guest's unsolicited ARP right after resume; a
@@ -100,45 +113,58 @@ export const PAPER_TESTBED: XenTestbedProfile = Object.freeze({
 });
 
 /**
- * The dirty-page model of a profile's VM forwarding `forwardedPacketsPerSecond`
- * (0 for a VM whose data plane runs elsewhere, as with plane separation).
+ * The dirtying of a profile's VM forwarding `forwardedPacketsPerSecond`
+ * (0 for a VM whose data plane runs elsewhere, as with plane separation),
+ * in page order: the hot set; the forwarding buffers (each packet lands in
+ * one of `rxBufferPages` RX buffer pages, page-flipped as Xen 4.0's PV
+ * netfront does, and writes `bufferPagesPerPacket - 1` of the pool's other
+ * pages in turn); the background writes over every other page.
  *
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
  * import { PAPER_TESTBED, profileDirtyModel } from "@vnmig/vnmig/xen";
- * deepStrictEqual(profileDirtyModel(PAPER_TESTBED, 0).forwardedPacketsPerSecond, 0);
+ * const [hot, buffers] = profileDirtyModel(PAPER_TESTBED, 0);
+ * deepStrictEqual(hot, { kind: "hot-set", pages: 730 });
+ * deepStrictEqual(buffers.kind === "forwarding" && buffers.packetsPerSecond, 0);
  * ```
  */
 export function profileDirtyModel(
   profile: XenTestbedProfile,
   forwardedPacketsPerSecond: number,
-): DirtyModelOptions {
-  return {
-    hotPages: profile.hotPages,
-    backgroundPagesPerSecond: profile.backgroundPagesPerSecond,
-    forwardedPacketsPerSecond,
-    bufferPoolPages: profile.bufferPoolPages,
-    bufferPagesPerPacket: profile.bufferPagesPerPacket,
-  };
+): DirtyComponent[] {
+  const rx = Math.min(profile.rxBufferPages, profile.bufferPoolPages);
+  return [
+    hotSet(profile.hotPages),
+    forwardingBuffers({
+      packetsPerSecond: forwardedPacketsPerSecond,
+      netfront: "rx-flip",
+      rxBufferPages: rx,
+      otherBufferPages: profile.bufferPoolPages - rx,
+      otherPagesPerPacket: Math.max(0, profile.bufferPagesPerPacket - 1),
+    }),
+    roundRobinWrites({ pagesPerSecond: profile.backgroundPagesPerSecond }),
+  ];
 }
 
 /**
  * Pre-copy options for a profile's VM forwarding `forwardedPacketsPerSecond`
- * (Xen's stop conditions at their defaults, rate limiter off), with
- * `overrides` applied on top: its fields replace the profile's, and its
- * `dirty` fields replace the profile's dirty-model fields one by one.
+ * under Xen 4.0's policy as it ships (`xen4`: the limiter compiled out),
+ * with `overrides` applied on top: each field given replaces the
+ * profile's (a `dirty` list replaces the whole dirtying model).
  *
  * @param overrides Pre-copy options that take precedence. Default none.
  * @example
  * ```ts
  * import { deepStrictEqual } from "node:assert/strict";
- * import { PAPER_TESTBED, precopyMigration, profilePrecopyOptions } from "@vnmig/vnmig/xen";
+ * import { PAPER_TESTBED, profilePrecopyOptions } from "@vnmig/vnmig/xen";
+ * import { precopyMigration, xen4 } from "@vnmig/vnmig/precopy";
  * const r = precopyMigration(profilePrecopyOptions(PAPER_TESTBED, 1000));
- * deepStrictEqual(r.downtimeSeconds > 0, true);
- * const limited = profilePrecopyOptions(PAPER_TESTBED, 1000, { dirty: { hotPages: 0 } });
- * deepStrictEqual(limited.dirty?.hotPages, 0);
- * deepStrictEqual(limited.dirty?.bufferPoolPages, 609);
+ * deepStrictEqual(r.stopReasons, ["max-iters"]);
+ * const limited = profilePrecopyOptions(PAPER_TESTBED, 1000, {
+ *   policy: xen4({ adaptiveSave: true }),
+ * });
+ * deepStrictEqual(limited.policy !== undefined && typeof limited.policy !== "string" && limited.policy.rateLimiter?.maxMbitPerSecond, 500);
  * ```
  */
 export function profilePrecopyOptions(
@@ -147,6 +173,7 @@ export function profilePrecopyOptions(
   overrides: PrecopyOptions = {},
 ): PrecopyOptions {
   return {
+    policy: "xen4",
     memoryBytes: profile.memoryBytes,
     pageSizeBytes: profile.pageSizeBytes,
     linkBitsPerSecond: profile.linkBitsPerSecond,
@@ -155,10 +182,7 @@ export function profilePrecopyOptions(
     roundOverheadSeconds: profile.roundOverheadSeconds,
     stateBytes: profile.stateBytes,
     resumeSeconds: profile.resumeSeconds,
+    dirty: profileDirtyModel(profile, forwardedPacketsPerSecond),
     ...overrides,
-    dirty: {
-      ...profileDirtyModel(profile, forwardedPacketsPerSecond),
-      ...overrides.dirty,
-    },
   };
 }

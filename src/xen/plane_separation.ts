@@ -79,7 +79,7 @@ import {
   precopyMigration,
   type PrecopyOptions,
   type PrecopyResult,
-} from "./precopy.ts";
+} from "../precopy/engine.ts";
 
 /** When the ARP reply is sent. */
 export type ArpTiming = "after-sync" | "after-binding";

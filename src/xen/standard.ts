@@ -59,8 +59,8 @@ import {
   type PrecopyOptions,
   type PrecopyResult,
   type PrecopyRound,
-  type StopReason,
-} from "./precopy.ts";
+} from "../precopy/engine.ts";
+import type { StopReason } from "../precopy/policy.ts";
 
 /** Options of {@linkcode xenStandardMigration}. */
 export interface XenStandardOptions extends MigrationScenario {
@@ -101,8 +101,8 @@ export interface XenStandardResult extends MigrationOutcome {
   readonly precopy: PrecopyResult;
   /** The round-by-round trace (same as `precopy.rounds`). */
   readonly rounds: readonly PrecopyRound[];
-  /** Why pre-copy stopped iterating. */
-  readonly stopReason: StopReason;
+  /** Every stop condition that held when pre-copy stopped iterating, in the policy's order. */
+  readonly stopReasons: readonly StopReason[];
   /** Data-plane outage start (suspension), seconds after the trigger. */
   readonly outageStartSeconds: number;
   /** Data-plane outage end (switch learned the new port), seconds after the trigger. */
@@ -239,8 +239,8 @@ export function xenStandardMigration(
   return {
     mechanism: "xen-standard",
     source: "model",
-    completed: true,
-    note: "",
+    completed: precopy.converged,
+    note: precopy.note,
     downtimeSeconds: precopy.downtimeSeconds,
     dataOutageSeconds: learnedAt - suspendAt,
     totalMigrationSeconds,
@@ -249,7 +249,7 @@ export function xenStandardMigration(
     timeline: sortPhases(timeline),
     precopy,
     rounds: precopy.rounds,
-    stopReason: precopy.stopReason,
+    stopReasons: precopy.stopReasons,
     outageStartSeconds: suspend,
     outageEndSeconds: rel(learnedAt),
     bytesSent: precopy.totalBytesSent,
