@@ -122,8 +122,18 @@ export type DirtyComponent =
   | ForwardingBuffers
   | DirtyTrace;
 
-/** Xen netfront's RX ring: 256 slots, one page each. */
-export const XEN_RX_RING_PAGES = 256;
+/**
+ * Xen netfront's RX ring: 256 slots, one page each.
+ *
+ * @example
+ * ```ts
+ * import { dirtyLayout, forwardingBuffers, XEN_RX_RING_PAGES } from "@vnmig/vnmig/precopy";
+ * // The default RX buffer pages of a forwarding VM.
+ * const layout = dirtyLayout(1000, [forwardingBuffers({ packetsPerSecond: 1 })]);
+ * if (layout.regions[0].pages !== XEN_RX_RING_PAGES) throw new Error();
+ * ```
+ */
+export const XEN_RX_RING_PAGES: number = 256;
 
 const KEYS: Readonly<Record<DirtyComponent["kind"], readonly string[]>> = {
   "hot-set": ["kind", "pages"],

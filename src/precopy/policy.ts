@@ -120,7 +120,15 @@ export type StopCondition =
   | MaxFactor
   | PendingBelowThreshold;
 
-/** Every stop reason, in the order the built-in policies test them. */
+/**
+ * Every stop reason, in the order the built-in policies test them.
+ *
+ * @example
+ * ```ts
+ * import { STOP_REASONS } from "@vnmig/vnmig/precopy";
+ * if (STOP_REASONS[0] !== "rate-is-max" || STOP_REASONS.length !== 6) throw new Error();
+ * ```
+ */
 export const STOP_REASONS: readonly StopReason[] = Object.freeze([
   "rate-is-max",
   "max-iters",
@@ -213,14 +221,30 @@ const POLICY_KEYS: readonly (keyof StopPolicy)[] = [
   "timeoutSeconds",
 ];
 
-/** Xen 4.0's limiter values. */
+/**
+ * Xen 4.0's limiter values (START_MBIT_RATE, the +50 margin, MAX_MBIT_RATE).
+ *
+ * @example
+ * ```ts
+ * import { XEN_RATE_LIMITER } from "@vnmig/vnmig/precopy";
+ * if (XEN_RATE_LIMITER.maxMbitPerSecond !== 500) throw new Error();
+ * ```
+ */
 export const XEN_RATE_LIMITER: XenRateLimiter = Object.freeze({
   startMbitPerSecond: 100,
   marginMbitPerSecond: 50,
   maxMbitPerSecond: 500,
 });
 
-/** QEMU 7.2's auto-converge defaults. */
+/**
+ * QEMU 7.2's auto-converge defaults.
+ *
+ * @example
+ * ```ts
+ * import { QEMU_AUTO_CONVERGE } from "@vnmig/vnmig/precopy";
+ * if (QEMU_AUTO_CONVERGE.initialPercent !== 20 || QEMU_AUTO_CONVERGE.maxPercent !== 99) throw new Error();
+ * ```
+ */
 export const QEMU_AUTO_CONVERGE: AutoConverge = Object.freeze({
   triggerThresholdPercent: 50,
   initialPercent: 20,
@@ -229,8 +253,16 @@ export const QEMU_AUTO_CONVERGE: AutoConverge = Object.freeze({
   periodSeconds: 1,
 });
 
-/** QEMU 7.2's default `max-bandwidth` (MAX_THROTTLE): 128 MiB/s. */
-export const QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND = 128 * 2 ** 20;
+/**
+ * QEMU 7.2's default `max-bandwidth` (MAX_THROTTLE): 128 MiB/s.
+ *
+ * @example
+ * ```ts
+ * import { QEMU, QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND } from "@vnmig/vnmig/precopy";
+ * if (QEMU.maxBandwidthBytesPerSecond !== QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND) throw new Error();
+ * ```
+ */
+export const QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND: number = 128 * 2 ** 20;
 
 function checkCondition(c: StopCondition, name: string): void {
   if (typeof c !== "object" || c === null) {
@@ -644,14 +676,46 @@ export function simgrid(options: SimgridOptions = {}): StopPolicy {
   }) as StopPolicy);
 }
 
-/** Xen 4.0 as it ships (no limiter). */
+/**
+ * Xen 4.0 as it ships (no limiter).
+ *
+ * @example
+ * ```ts
+ * import { XEN4 } from "@vnmig/vnmig/precopy";
+ * if (XEN4.rateLimiter !== null || XEN4.skipBatchPages !== 1024) throw new Error();
+ * ```
+ */
 export const XEN4: StopPolicy = xen4();
-/** QEMU 7.2 at its defaults. */
+/**
+ * QEMU 7.2 at its defaults.
+ *
+ * @example
+ * ```ts
+ * import { QEMU } from "@vnmig/vnmig/precopy";
+ * if (QEMU.zeroPageBytes !== 9 || QEMU.autoConverge !== null) throw new Error();
+ * ```
+ */
 export const QEMU: StopPolicy = qemu();
-/** SimGrid 3.32's plugin. */
+/**
+ * SimGrid 3.32's plugin.
+ *
+ * @example
+ * ```ts
+ * import { SIMGRID } from "@vnmig/vnmig/precopy";
+ * if (SIMGRID.perPageOverheadBytes !== 0) throw new Error();
+ * ```
+ */
 export const SIMGRID: StopPolicy = simgrid();
 
-/** The built-in policies by name. */
+/**
+ * The built-in policies by name.
+ *
+ * @example
+ * ```ts
+ * import { POLICIES, XEN4 } from "@vnmig/vnmig/precopy";
+ * if (POLICIES.xen4 !== XEN4) throw new Error();
+ * ```
+ */
 export const POLICIES: Readonly<
   Record<"xen4" | "qemu" | "simgrid", StopPolicy>
 > = Object.freeze({
