@@ -22,6 +22,7 @@ import {
 } from "../src/cli/_notebook_code.ts";
 import {
   checkOutputs,
+  inNpxCache,
   jupyterMissing,
   listNotebooks,
   runNotebook,
@@ -337,4 +338,91 @@ Deno.test("notebooks --check passes on a conforming notebook and fails (exit 1) 
   const good = await notebooksProgram("--check", "05_");
   assert.equal(good.code, 0, good.stdout);
   assert.match(good.stdout, /^ok {3}notebooks\/05_packet_timeline.ipynb/);
+});
+
+Deno.test("the kernel must run a deno with a stable path", async () => {
+  assert.ok(inNpxCache("/root/.npm/_npx/6a1e/node_modules/deno/deno"));
+  assert.ok(!inNpxCache("/usr/lib/node_modules/deno/deno"));
+  assert.ok(!inNpxCache("/usr/bin/deno"));
+  if (missing !== null) return;
+  // A kernel registered from npx's cache, since cleaned: exit 3, saying so.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/kernels/deno`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dir}/kernels/deno/kernel.json`,
+      JSON.stringify({
+        argv: [
+          "/root/.npm/_npx/gone/deno",
+          "jupyter",
+          "--kernel",
+          "--conn",
+          "{connection_file}",
+        ],
+        display_name: "Deno",
+        language: "typescript",
+      }),
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "src/cli/notebooks.ts", "05_"],
+      env: { JUPYTER_PATH: dir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 3);
+    assert.match(
+      new TextDecoder().decode(out.stderr),
+      /runs "\/root\/.npm\/_npx\/gone\/deno", which does not exist.*--install-kernel/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// --- the README's links, on GitHub and on the JSR page ----------------------
+
+// Links outside code: relative ones must name files the package ships, so
+// that they work on the JSR page as in the repository.
+function readmeLinks(markdown: string): string[] {
+  const prose = markdown.replace(/```[\s\S]*?```/g, "").replace(
+    /`[^`\n]*`/g,
+    "",
+  );
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1])
+    .filter((l) => !/^[a-z]+:/.test(l) && !l.startsWith("#"));
+}
+
+// deno.json's publish.exclude, gitignore style: the last pattern that
+// matches decides; "dir/" and "dir/*" take everything under them.
+function published(path: string, exclude: readonly string[]): boolean {
+  let shipped = true;
+  for (const pattern of exclude) {
+    const negated = pattern.startsWith("!");
+    const p = (negated ? pattern.slice(1) : pattern).replace(/\*$/, "");
+    if (
+      path === p.replace(/\/$/, "") ||
+      path.startsWith(p.endsWith("/") ? p : `${p}/`)
+    ) {
+      shipped = negated;
+    }
+  }
+  return shipped;
+}
+
+Deno.test("every link and image of the README names a file the JSR package ships", async () => {
+  const exclude: string[] = JSON.parse(await Deno.readTextFile("deno.json"))
+    .publish.exclude;
+  // Negative controls: the sources of the notebooks are not shipped.
+  assert.ok(!published("notebooks/00_reproduce_paper.ipynb", exclude));
+  assert.ok(!published("data/reference/simgrid_rounds.csv", exclude));
+  assert.deepEqual(readmeLinks("a [x](notebooks/a.ipynb) `[y](z)`"), [
+    "notebooks/a.ipynb",
+  ]);
+  const links = readmeLinks(await Deno.readTextFile("README.md"));
+  assert.ok(links.length >= 10);
+  for (const link of links) {
+    const path = decodeURI(link).replace(/\/$/, "");
+    await Deno.stat(path);
+    assert.ok(published(path, exclude), `${link} is not in the package`);
+  }
 });

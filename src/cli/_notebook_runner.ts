@@ -40,6 +40,11 @@ export interface RunOptions {
 
 const NPX_CACHE = /[\\/]_npx[\\/]|[\\/]\.npm[\\/]/;
 
+/** Whether a program path lies in npx's cache (cleaned now and then). */
+export function inNpxCache(path: string): boolean {
+  return NPX_CACHE.test(path);
+}
+
 /** The Deno kernel's spec as Jupyter lists it, or null. */
 async function denoKernel(): Promise<{ argv: string[] } | null> {
   const out = await new Deno.Command("jupyter", {
@@ -88,7 +93,7 @@ export async function jupyterMissing(): Promise<string | null> {
  */
 export async function installKernel(): Promise<string> {
   const exec = Deno.execPath();
-  if (NPX_CACHE.test(exec)) {
+  if (inNpxCache(exec)) {
     throw new Error(
       `this deno runs from the npx cache (${exec}); a kernel registered with it breaks when the cache is cleaned. Install deno for good (npm install -g deno@2.9.6) and run \`deno task notebooks --install-kernel\` with it`,
     );
@@ -105,7 +110,7 @@ export async function installKernel(): Promise<string> {
   }
   const kernel = await denoKernel();
   const program = kernel?.argv?.[0];
-  if (!program || NPX_CACHE.test(program)) {
+  if (!program || inNpxCache(program)) {
     throw new Error(
       `the registered Deno kernel runs ${
         JSON.stringify(program)
