@@ -162,6 +162,20 @@ Deno.test("qemu: no caps: a guest dirtying faster than the link is answered at o
   assert.equal(hot.iterations, 1);
   // Negative control: 300 ms (915 pages) lets it converge.
   assert.ok(precopyMigration({ ...TESTBED, dirty: [hotSet(300)] }).converged);
+  // The pass resumes where the last one stopped: a hot set at the start of
+  // memory, larger than one 50 ms chunk (152 pages), is not resent at every
+  // check, so the busy router still converges.
+  const busy = precopyMigration({
+    ...TESTBED,
+    dirty: [
+      hotSet(300),
+      roundRobinWrites({ pagesPerSecond: 2000, workingSetPages: 16384 }),
+    ],
+  });
+  assert.ok(busy.converged);
+  // Negative control: a hot set above the threshold never lets it.
+  const hotter = precopyMigration({ ...TESTBED, dirty: [hotSet(1000)] });
+  assert.equal(hotter.nonConvergence, "cannot-stop");
 });
 
 Deno.test("qemu auto-converge: throttles 20 %, then +10 % per trigger, on the second period dirtying > 50 % of what was sent", () => {

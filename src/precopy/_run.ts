@@ -123,6 +123,8 @@ export class Run {
   // The clocks and the round.
   private ledgerCache: Ledger | null = null;
   private peekBits = 0;
+  // QEMU: the segment where the last pass stopped (the next one resumes there).
+  private scanStart = 0;
   private peekRate: ExactRate;
   private endExactFn: (() => Rational) | null = null;
   private peekExactFn: (() => Rational) | null = null;
@@ -369,6 +371,7 @@ export class Run {
       const clean0 = this.cleanNonZero;
       const zero0 = this.cleanZero;
       const mbit0 = this.mbit;
+      const scan0 = this.scanStart;
       const throttle0 = this.throttle;
       const high0 = this.highCount;
       const periodDirty0 = this.periodDirtyPages;
@@ -526,6 +529,7 @@ export class Run {
       // A fixed point: the next round would start from what this one
       // started from, so it and every later one would repeat it exactly.
       let steady = nextSpeed === speed && this.mbit === mbit0 &&
+        this.scanStart === scan0 &&
         this.cleanNonZero === clean0 && this.cleanZero === zero0 &&
         (auto === null ||
           this.throttle === throttle0 && this.highCount === high0 &&
@@ -671,14 +675,30 @@ export class Run {
     const interval = this.plan.checkIntervalSeconds;
     const threshold = this.threshold!;
     const bps = rate.bitsPerSecond;
+    const nw = this.nw;
+    // The pass resumes where the last one stopped (QEMU's scan continues
+    // from its last page, wrapping round): segments are the writers'
+    // regions, the clean pages and the zero pages, in page order.
+    const segments = nw + 2;
+    const start = this.scanStart;
+    const count = (i: number) =>
+      i < nw ? this.toSend[i] : i === nw ? this.cleanNonZero : this.cleanZero;
+    const bitsPerPage = (i: number) => i === nw + 1 ? zeroBits : pageBits;
+    // Bits of the first m pending pages of the pass.
+    const bitsOfFirst = (m: number) => {
+      let bits = 0;
+      for (let s = 0; s < segments && m > 0; s++) {
+        const i = (start + s) % segments;
+        const n = Math.min(m, count(i));
+        bits += n * bitsPerPage(i);
+        m -= n;
+      }
+      return bits;
+    };
     const limitPages = (bps / 8) * threshold.downtimeLimitSeconds /
       pageSizeBytes;
-    const nonZeroPending = pendingNow - this.cleanZero;
-    const bitsOfFirst = (m: number) =>
-      m <= nonZeroPending
-        ? m * pageBits
-        : nonZeroPending * pageBits + (m - nonZeroPending) * zeroBits;
     const chunkBits = interval * bps;
+    const chunkExact = () => mul(rationalOf(interval), rate.exact());
     let need: number; // pages to send for the remaining to fall below
     if (fluid) need = pendingNow - limitPages;
     else {
@@ -697,55 +717,50 @@ export class Run {
       j = Math.max(
         1,
         ceilIfSafe(x, roundingBound(x, 4)) ??
-          Number(ceilOf(div(
-            integer(bitsOfFirst(need)),
-            mul(rationalOf(interval), rate.exact()),
-          ))),
+          Number(ceilOf(div(integer(bitsOfFirst(need)), chunkExact()))),
       );
     }
-    let sentPages: number;
-    let chunks = 0;
+    for (let k = 0; k < nw; k++) {
+      this.sent[k] = this.toSend[k];
+      this.leftover[k] = this.skipped[k] = 0;
+    }
     if (bitsOfFirst(pendingNow) <= j * chunkBits) {
       // The pass ran out of dirty pages before the check.
-      sentPages = pendingNow;
-    } else {
-      chunks = j;
-      // The pages whose bits fit in j intervals of sending.
-      const budgetBits = j * chunkBits;
-      const inNonZero = budgetBits <= nonZeroPending * pageBits;
-      const x = inNonZero
-        ? budgetBits / pageBits
-        : (budgetBits - nonZeroPending * pageBits) / zeroBits;
-      let whole = x;
-      if (!fluid) {
-        const budget = mul(
-          integer(j),
-          mul(rationalOf(interval), rate.exact()),
-        );
-        whole = floorIfSafe(x, roundingBound(x, 6)) ?? Number(floorOf(div(
-          inNonZero ? budget : add(budget, integer(-nonZeroPending * pageBits)),
-          integer(inNonZero ? pageBits : zeroBits),
-        )));
+      this.cleanNonZero = this.cleanZero = 0;
+      return 0;
+    }
+    // The pages whose bits fit in j intervals of sending, segment by
+    // segment; the rest of the pass is left for the next round.
+    let budget = j * chunkBits;
+    let spent = 0; // bits of the whole segments already sent (exact)
+    let stopped = -1;
+    for (let s = 0; s < segments; s++) {
+      const i = (start + s) % segments;
+      const n = count(i);
+      const pb = bitsPerPage(i);
+      let send = n;
+      if (stopped >= 0) send = 0;
+      else if (n * pb > budget) {
+        const x = budget / pb;
+        send = fluid ? x : floorIfSafe(x, roundingBound(x, 6)) ??
+          Number(floorOf(div(
+            add(mul(integer(j), chunkExact()), integer(-spent)),
+            integer(pb),
+          )));
+        send = Math.min(n, Math.max(0, send));
+        stopped = i;
       }
-      sentPages = Math.min(
-        pendingNow,
-        inNonZero ? whole : nonZeroPending + whole,
-      );
+      budget -= send * pb;
+      spent += send * pb;
+      const left = n - send;
+      if (i < nw) {
+        this.leftover[i] = left;
+        this.sent[i] = send;
+      } else if (i === nw) this.cleanNonZero = left;
+      else this.cleanZero = left;
     }
-    let rest = pendingNow - sentPages;
-    const zeroLeft = Math.min(rest, this.cleanZero);
-    rest -= zeroLeft;
-    const cleanLeft = Math.min(rest, this.cleanNonZero);
-    rest -= cleanLeft;
-    for (let k = this.nw - 1; k >= 0; k--) {
-      this.leftover[k] = Math.min(rest, this.toSend[k]);
-      rest -= this.leftover[k];
-      this.sent[k] = this.toSend[k] - this.leftover[k];
-      this.skipped[k] = 0;
-    }
-    this.cleanNonZero = cleanLeft;
-    this.cleanZero = zeroLeft;
-    return chunks;
+    this.scanStart = stopped;
+    return j;
   }
 
   // Every condition that holds after the round, in the policy's order

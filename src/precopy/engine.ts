@@ -7,7 +7,8 @@
  * every page; each later round sends what the previous one left dirty, at
  * the policy's rate (the link, capped by `max-bandwidth` or Xen's limiter).
  * The pages are scanned in layout order (the dirtying components' regions
- * from page 0, then the clean pages, the zero pages last). Under Xen's
+ * from page 0, then the clean pages, the zero pages last; QEMU resumes each
+ * pass where the last one stopped). Under Xen's
  * policy a page written again since the round began is skipped, judged
  * before each batch of 1024 sent pages; under QEMU's a round ends at the
  * first check that finds the remaining pages below the threshold, and the

@@ -24,7 +24,9 @@
  *   microseconds (integer), so "100 Mbit/s" is 104.86 Mbit/s on the wire.
  *   The final round is never limited.
  * - {@linkcode qemu}: QEMU 7.2's `migration/migration.c` and `ram.c`. During
- *   a pass over the dirty pages QEMU checks, after each chunk of sending
+ *   a pass over the dirty pages (in page order, resuming where the last pass
+ *   stopped: `ram_find_and_save_block` goes on from its last page and wraps
+ *   round) QEMU checks, after each chunk of sending
  *   (`ram_save_iterate` returns every 50 ms, or when a 100 ms window's
  *   `max-bandwidth` budget is spent), whether the remaining dirty pages are
  *   below the threshold = measured bandwidth x `downtime-limit` (300 ms by
