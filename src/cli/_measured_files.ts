@@ -4,7 +4,11 @@
 // testbed measured the claims).
 
 import { parseCsv } from "../sweep/csv.ts";
-import { measuredOpenflowRows } from "../reproduce/measured.ts";
+import {
+  groupBy,
+  measuredOpenflowRows,
+  measuredPlaneSeparationRows,
+} from "../reproduce/measured.ts";
 import type { MeasuredEvidence } from "../reproduce/run.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
 
@@ -20,6 +24,17 @@ async function readRows(relative: string): Promise<SweepRow[] | null> {
   }
 }
 
+const WHAT_IFS: Readonly<Record<string, { claim: string; change: string }>> = {
+  "arp-before-sync": {
+    claim: "C4",
+    change: "links moved (gratuitous ARP) before the table was synchronised",
+  },
+  "remove-at-resume": {
+    claim: "C4",
+    change: "old data path removed at resume",
+  },
+};
+
 /** The measured evidence found under data/. */
 export async function loadMeasuredEvidence(): Promise<MeasuredEvidence[]> {
   const out: MeasuredEvidence[] = [];
@@ -28,7 +43,28 @@ export async function loadMeasuredEvidence(): Promise<MeasuredEvidence[]> {
     out.push({
       source: "Open vSwitch testbed (data/testbed/migration.csv)",
       rows: measuredOpenflowRows(ovs),
+      controls: [],
     });
+  }
+  const planesep = await readRows("planesep/runs.csv");
+  if (planesep) {
+    for (const [router, rows] of groupBy(planesep, "router")) {
+      const paper = measuredPlaneSeparationRows(rows, "none");
+      out.push({
+        source:
+          `plane-separation prototype, ${router} router (data/planesep/runs.csv)`,
+        rows: paper,
+        controls: Object.entries(WHAT_IFS).map(([whatIf, c]) => ({
+          ...c,
+          rows: [
+            ...paper.filter((r) => r.mechanism !== "plane-separation"),
+            ...measuredPlaneSeparationRows(rows, whatIf),
+          ],
+        })).filter((c) =>
+          c.rows.some((r) => r.mechanism === "plane-separation")
+        ),
+      });
+    }
   }
   return out;
 }

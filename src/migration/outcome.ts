@@ -58,6 +58,8 @@ export interface MigrationOutcome {
   readonly completed: boolean;
   /** Why it did not complete, or other caveats ("" when none). */
   readonly note: string;
+  /** Whether the offered traffic fits every link and element on its path; false: the run's losses or their absence are no evidence about the mechanism (see `note`). Default (absent) true. */
+  readonly feasible?: boolean;
   /** Time the migrated entity was stopped (VM paused to running; 0 when no plane stops), seconds. */
   readonly downtimeSeconds: number;
   /** Time data packets met no working forwarding path (sum of outages), seconds. */

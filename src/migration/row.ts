@@ -23,6 +23,7 @@ export function outcomeRow(outcome: MigrationOutcome): OutcomeRow {
     mechanism: outcome.mechanism,
     source: outcome.source,
     completed: outcome.completed,
+    feasible: outcome.feasible ?? true,
     note: outcome.note,
     downtimeSeconds: outcome.downtimeSeconds,
     dataOutageSeconds: outcome.dataOutageSeconds,

@@ -178,7 +178,16 @@ export function openflowMigration(
     mechanism: "openflow",
     source: "model",
     completed: true,
-    note: "",
+    feasible: consistency.feasible,
+    note: consistency.feasible
+      ? ""
+      : `offered load exceeds ${
+        consistency.overloadedLinks.map((l) =>
+          `${l.from}:${l.port} (${l.offeredBitsPerSecond / 1e6} of ${
+            l.capacityBitsPerSecond / 1e6
+          } Mbit/s)`
+        ).join(", ")
+      }`,
     downtimeSeconds: 0,
     dataOutageSeconds: consistency.downtimeSeconds,
     totalMigrationSeconds: timing.totalMigrationSeconds,

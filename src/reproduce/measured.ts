@@ -57,3 +57,65 @@ export function measuredOpenflowRows(
     };
   });
 }
+
+/**
+ * The plane-separation prototype's runs (data/planesep/runs.csv) as
+ * evidence: Xen standard (forwarding in the router) and plane separation
+ * on the same router and traffic, in the paper's step order (`whatIf` none).
+ * Rows of another router kind (the namespace stand-in, the VM) go to
+ * separate evidence by {@linkcode groupBy}.
+ *
+ * @example
+ * ```ts
+ * import { measuredPlaneSeparationRows } from "@vnmig/vnmig/reproduce";
+ * const rows = measuredPlaneSeparationRows([{
+ *   mechanism: "plane-separation", whatIf: "none", router: "vm", packetsPerSecond: 5000, packetSizeBytes: 64,
+ *   measuredDowntimeSeconds: 0.36, measuredDataOutageSeconds: 0, measuredTotalSeconds: 0.43,
+ *   dataSentPackets: 10000, measuredDataLostPackets: 0, controlSentPackets: 40,
+ *   measuredControlLostPackets: 0, measuredControlDelayedPackets: 17,
+ * }], "none");
+ * if (rows[0]["control.delayedPackets"] !== 17) throw new Error();
+ * ```
+ */
+export function measuredPlaneSeparationRows(
+  csvRows: readonly SweepRow[],
+  whatIf: string,
+): SweepRow[] {
+  return csvRows.filter((r) => r.whatIf === whatIf).map((r) => ({
+    mechanism: String(r.mechanism),
+    source: "measured",
+    router: String(r.router),
+    packetsPerSecond: num(r, "packetsPerSecond"),
+    packetSizeBytes: num(r, "packetSizeBytes"),
+    downtimeSeconds: num(r, "measuredDowntimeSeconds"),
+    dataOutageSeconds: num(r, "measuredDataOutageSeconds"),
+    totalMigrationSeconds: num(r, "measuredTotalSeconds"),
+    "data.sentPackets": num(r, "dataSentPackets"),
+    "data.lostPackets": num(r, "measuredDataLostPackets"),
+    "control.sentPackets": num(r, "controlSentPackets"),
+    "control.lostPackets": num(r, "measuredControlLostPackets"),
+    "control.delayedPackets": num(r, "measuredControlDelayedPackets"),
+  }));
+}
+
+/**
+ * Rows split by the values of a column, in first-seen order.
+ *
+ * @example
+ * ```ts
+ * import { groupBy } from "@vnmig/vnmig/reproduce";
+ * const groups = groupBy([{ router: "vm" }, { router: "namespace" }, { router: "vm" }], "router");
+ * if (groups.get("vm")?.length !== 2) throw new Error();
+ * ```
+ */
+export function groupBy(
+  rows: readonly SweepRow[],
+  column: string,
+): Map<string, SweepRow[]> {
+  const groups = new Map<string, SweepRow[]>();
+  for (const r of rows) {
+    const key = String(r[column]);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return groups;
+}

@@ -84,18 +84,30 @@ export function evidenceTable(
     const measured = (context.measured ?? []).flatMap((m) => {
       const check = m.checks[result.id];
       return check && check.status !== "not measured"
-        ? [`${m.source}: ${check.reproduced} (**${check.status}**)`]
+        ? [
+          `${m.source}, ${m.runs} runs: ${check.reproduced} (**${check.status}**)`,
+        ]
         : [];
     });
-    const controls = (context.controls ?? []).filter((c) =>
-      c.control.claim === result.id
-    ).map((c) =>
-      `${c.control.change}: ${c.check.reproduced} (${
-        c.behaved
-          ? "fails, as it must"
-          : "**does not fail: the check could not catch this**"
-      })`
-    );
+    const failing = (behaved: boolean) =>
+      behaved
+        ? "fails, as it must"
+        : "**does not fail: the check could not catch this**";
+    const controls = [
+      ...(context.controls ?? []).filter((c) => c.control.claim === result.id)
+        .map((c) =>
+          `model, ${c.control.change}: ${c.check.reproduced} (${
+            failing(c.behaved)
+          })`
+        ),
+      ...(context.measured ?? []).flatMap((m) =>
+        m.controls.filter((c) => c.claim === result.id).map((c) =>
+          `measured on the ${m.source}, ${c.change}: ${c.check.reproduced} (${
+            failing(c.behaved)
+          })`
+        )
+      ),
+    ];
     const sensitive = (context.sensitivity ?? []).filter((s) =>
       s.flipped.includes(result.id)
     ).map((s) => `${s.name} x${s.factor}`);
@@ -104,7 +116,9 @@ export function evidenceTable(
         cell(result.reproduced)
       } (**${result.pass ? "pass" : "FAIL"}**; ${cell(result.tolerance)}) | ${
         measured.length > 0
-          ? cell(measured.join("; "))
+          ? `${cell(measured.join("; "))} (shape: ${
+            cell(claim.shapeTolerance)
+          })`
           : "no testbed measures it"
       } | ${cell(claim.carriedBy)}${
         claim.byConstruction
@@ -154,7 +168,8 @@ export function reportMarkdown(
     "",
     "## Evidence, claim by claim",
     "",
-    "The model's value, the value measured on a real system where a testbed exists (the committed CSVs under `data/`), " +
+    "The model's value, the value measured on a real system where a testbed exists (the committed CSVs under `data/`; " +
+    "a real system of another scale than the papers' testbed is held to the claim's shape, not to the papers' numbers), " +
     "the mechanism that carries the claim, a change to that mechanism under which the check must fail (run as part of this report), " +
     "and the profile values whose halving or doubling changes the claim's verdict (what the claim depends on: what is calibrated).",
     "",

@@ -13,7 +13,12 @@ import type { PngOptions } from "../plot/figure.ts";
 import { summarize } from "../stats/summary.ts";
 import { toCsv } from "../sweep/csv.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
-import { type ClaimCheck, CLAIMS, evaluateClaims } from "./claims.ts";
+import {
+  claimById,
+  type ClaimCheck,
+  CLAIMS,
+  evaluateClaims,
+} from "./claims.ts";
 import type { ClaimResult } from "./claims.ts";
 import { type ControlResult, runNegativeControls } from "./controls.ts";
 import { paperFigures } from "./figures.ts";
@@ -28,6 +33,12 @@ export interface MeasuredEvidence {
   readonly source: string;
   /** The runs. */
   readonly rows: readonly SweepRow[];
+  /** Measured negative controls: runs of a changed mechanism (e.g. the prototype's what-ifs) under which a claim must fail. Default none. */
+  readonly controls?: readonly {
+    readonly claim: string;
+    readonly change: string;
+    readonly rows: readonly SweepRow[];
+  }[];
 }
 
 /** The claims' verdicts on one source of measured evidence. */
@@ -36,8 +47,15 @@ export interface MeasuredChecks {
   readonly source: string;
   /** Runs in it. */
   readonly runs: number;
-  /** Each claim's check, by id. */
+  /** Each claim's check (its shape, for a system of another scale), by id. */
   readonly checks: Readonly<Record<string, ClaimCheck>>;
+  /** The measured negative controls, each with its claim's check. */
+  readonly controls: readonly {
+    readonly claim: string;
+    readonly change: string;
+    readonly check: ClaimCheck;
+    readonly behaved: boolean;
+  }[];
 }
 
 /** One output file. */
@@ -152,8 +170,17 @@ export async function reproducePaper(
     source: m.source,
     runs: m.rows.length,
     checks: Object.fromEntries(
-      CLAIMS.map((c) => [c.id, c.check({ rows: m.rows })]),
+      CLAIMS.map((c) => [c.id, c.shape({ rows: m.rows })]),
     ),
+    controls: (m.controls ?? []).map((c) => {
+      const check = claimById(c.claim).shape({ rows: c.rows });
+      return {
+        claim: c.claim,
+        change: c.change,
+        check,
+        behaved: check.status === "fail",
+      };
+    }),
   }));
   const controls = runNegativeControls({
     rows,
