@@ -21,18 +21,13 @@ import {
 import { type ExactRate, Ledger } from "./_ledger.ts";
 import type { Writer } from "./dirty.ts";
 import type { NonConvergence, PrecopyRound } from "./engine.ts";
-import {
-  type AutoConverge,
-  type DirtiedBelow,
-  type MaxFactor,
-  type MaxIters,
-  type PendingBelowThreshold,
-  type SentAndSkippedBelow,
-  STOP_REASONS,
-  type StopCondition,
-  type StopPolicy,
-  type StopReason,
-  type XenRateLimiter,
+import type {
+  AutoConverge,
+  PendingBelowThreshold,
+  StopCondition,
+  StopPolicy,
+  StopReason,
+  XenRateLimiter,
 } from "./policy.ts";
 
 /** The checked inputs of a run. */
@@ -75,15 +70,50 @@ const SENT_AND_SKIPPED_BELOW = 2;
 const DIRTIED_BELOW = 3;
 const MAX_FACTOR = 4;
 const PENDING_BELOW_THRESHOLD = 5;
-const CODES = new WeakMap<readonly StopCondition[], readonly number[]>();
+// SimGrid's rule: pending <= floor(bandwidth x limit).
+const SIMGRID_BELOW = 6;
 
-function codesOf(conditions: readonly StopCondition[]): readonly number[] {
-  let codes = CODES.get(conditions);
-  if (codes === undefined) {
-    codes = conditions.map((c) => STOP_REASONS.indexOf(c.kind));
-    if (Object.isFrozen(conditions)) CODES.set(conditions, codes);
+interface Compiled {
+  readonly codes: readonly number[];
+  readonly params: readonly number[];
+}
+const COMPILED = new WeakMap<readonly StopCondition[], Compiled>();
+
+// Each condition as a number and its one parameter.
+function compiledOf(conditions: readonly StopCondition[]): Compiled {
+  let compiled = COMPILED.get(conditions);
+  if (compiled === undefined) {
+    const codes: number[] = [];
+    const params: number[] = [];
+    for (const c of conditions) {
+      switch (c.kind) {
+        case "rate-is-max":
+          codes.push(RATE_IS_MAX), params.push(0);
+          break;
+        case "max-iters":
+          codes.push(MAX_ITERS), params.push(c.iterations);
+          break;
+        case "sent-and-skipped-below":
+          codes.push(SENT_AND_SKIPPED_BELOW), params.push(c.pages);
+          break;
+        case "dirtied-below":
+          codes.push(DIRTIED_BELOW), params.push(c.pages);
+          break;
+        case "max-factor":
+          codes.push(MAX_FACTOR), params.push(c.factor);
+          break;
+        case "pending-below-threshold":
+          codes.push(
+            c.rule === "simgrid" ? SIMGRID_BELOW : PENDING_BELOW_THRESHOLD,
+          );
+          params.push(c.downtimeLimitSeconds);
+          break;
+      }
+    }
+    compiled = { codes, params };
+    if (Object.isFrozen(conditions)) COMPILED.set(conditions, compiled);
   }
-  return codes;
+  return compiled;
 }
 
 const NONE = 0;
@@ -102,6 +132,7 @@ export class Run {
   // Inputs, resolved.
   private readonly conditions: readonly StopCondition[];
   private readonly codes: readonly number[];
+  private readonly params: readonly number[];
   private readonly threshold: PendingBelowThreshold | undefined;
   private readonly byThreshold: boolean;
   private readonly limiter: XenRateLimiter | null;
@@ -170,11 +201,15 @@ export class Run {
   ) {
     const policy = plan.policy;
     this.conditions = policy.conditions;
-    this.codes = codesOf(policy.conditions);
+    const compiled = compiledOf(policy.conditions);
+    this.codes = compiled.codes;
+    this.params = compiled.params;
     let threshold: PendingBelowThreshold | undefined;
     const codes = this.codes;
     for (let i = 0; i < codes.length && threshold === undefined; i++) {
-      if (codes[i] === PENDING_BELOW_THRESHOLD) {
+      if (
+        codes[i] === PENDING_BELOW_THRESHOLD || codes[i] === SIMGRID_BELOW
+      ) {
         threshold = policy.conditions[i] as PendingBelowThreshold;
       }
     }
@@ -299,7 +334,11 @@ export class Run {
 
   // The hot pages are dirty after every round: when they alone keep every
   // condition from holding, no round ever stops.
+  private cannotStopMemo: boolean | null = null;
   private cannotStop(): boolean {
+    return this.cannotStopMemo ??= this.computeCannotStop();
+  }
+  private computeCannotStop(): boolean {
     let hot = 0;
     for (const w of this.writers) {
       if (w.eventsPerSecond === Infinity) hot += w.pages;
@@ -324,9 +363,14 @@ export class Run {
 
   // A writer whose round holds a whole number of write periods exactly
   // writes as many pages in every round of that length, whatever its phase.
-  private wholeEventsPerRound(k: number): boolean {
+  private wholeEventsPerRound(k: number, seconds: number): boolean {
     const w = this.writers[k];
     if (this.plan.fluid || w.spread || !(w.eventsPerSecond > 0)) return false;
+    // Far from a whole number in floating point: not one exactly either.
+    const x = w.eventsPerSecond * seconds;
+    if (Math.abs(x - Math.round(x)) > roundingBound(x, 3 * this.round + 8)) {
+      return false;
+    }
     const ledger = this.ledger();
     const length = sub(ledger.start(this.round + 1), ledger.start(this.round));
     return mul(length, this.rateOf(k)).d === 1n;
@@ -342,6 +386,9 @@ export class Run {
     const threshold = this.threshold;
     const limiter = this.limiter;
     const auto = this.auto;
+    const codes = this.codes;
+    const params = this.params;
+    const conditions = this.conditions;
     const deadline = plan.setupSeconds + plan.deadlineSeconds;
     // The hot accumulators live in locals; `store` writes them back.
     let t = this.t;
@@ -470,16 +517,44 @@ export class Run {
       iterativeBits += bits;
 
       // ---------------------------------------------- the stop test
-      const holding = this.stopTest(
-        rate,
-        sentPages,
-        skippedPages,
-        dirtied,
-        pendingTotal,
-        iterations,
-        iterativePages,
-        sentLast,
-      );
+      // The stop test, inline (a call would box every figure): every
+      // condition that holds, in the policy's order.
+      let holding: StopReason[] | null = null;
+      for (let i = 0; i < codes.length; i++) {
+        const x = params[i];
+        let holds: boolean;
+        switch (codes[i]) {
+          case RATE_IS_MAX:
+            holds = limiter !== null && sentPages > sentLast &&
+              this.mbit === limiter.maxMbitPerSecond;
+            break;
+          case MAX_ITERS:
+            holds = iterations >= x;
+            break;
+          case SENT_AND_SKIPPED_BELOW:
+            holds = sentPages + skippedPages < x;
+            break;
+          case DIRTIED_BELOW:
+            holds = dirtied < x;
+            break;
+          case MAX_FACTOR:
+            holds = this.exceeds(iterativePages, x);
+            break;
+          case SIMGRID_BELOW:
+            holds = pendingTotal * pageSizeBytes <= Math.floor((bps / 8) * x);
+            break;
+          default: {
+            const pendingBytes = pendingTotal * pageSizeBytes;
+            const limit = (bps / 8) * x;
+            if (pendingTotal === 0) holds = true;
+            else if (
+              fluid || Math.abs(pendingBytes - limit) > roundingBound(limit, 3)
+            ) holds = pendingBytes < limit;
+            else holds = this.belowExactly(pendingBytes, rate, x);
+          }
+        }
+        if (holds) (holding ??= []).push(conditions[i].kind);
+      }
       if (plan.record) {
         this.rounds.push({
           index: iterations,
@@ -539,7 +614,7 @@ export class Run {
       for (let k = 0; steady && k < nw; k++) {
         steady = pending[k] === toSend[k] &&
           (writers[k].stationary(duration * speed, round) ||
-            this.wholeEventsPerRound(k));
+            this.wholeEventsPerRound(k, duration * speed));
       }
       if (steady) {
         this.round = round;
@@ -763,68 +838,16 @@ export class Run {
     return j;
   }
 
-  // Every condition that holds after the round, in the policy's order
-  // (null when none does).
-  private stopTest(
+  // QEMU's pending < bandwidth x limit, decided exactly (a close call).
+  private belowExactly(
+    pendingBytes: number,
     rate: ExactRate,
-    sentPages: number,
-    skippedPages: number,
-    dirtied: number,
-    pendingTotal: number,
-    iterations: number,
-    iterativePages: number,
-    sentLast: number,
-  ): StopReason[] | null {
-    const bps = rate.bitsPerSecond;
-    const pendingBytes = pendingTotal * this.plan.pageSizeBytes;
-    const limiter = this.limiter;
-    let holding: StopReason[] | null = null;
-    const conditions = this.conditions;
-    const codes = this.codes;
-    for (let i = 0; i < codes.length; i++) {
-      const c = conditions[i];
-      let holds = false;
-      switch (codes[i]) {
-        case RATE_IS_MAX:
-          holds = limiter !== null && sentPages > sentLast &&
-            this.mbit === limiter.maxMbitPerSecond;
-          break;
-        case MAX_ITERS:
-          holds = iterations >= (c as MaxIters).iterations;
-          break;
-        case SENT_AND_SKIPPED_BELOW:
-          holds = sentPages + skippedPages < (c as SentAndSkippedBelow).pages;
-          break;
-        case DIRTIED_BELOW:
-          holds = dirtied < (c as DirtiedBelow).pages;
-          break;
-        case MAX_FACTOR:
-          holds = this.exceeds(iterativePages, (c as MaxFactor).factor);
-          break;
-        case PENDING_BELOW_THRESHOLD: {
-          const t = c as PendingBelowThreshold;
-          const limit = (bps / 8) * t.downtimeLimitSeconds;
-          if (t.rule === "simgrid") holds = pendingBytes <= Math.floor(limit);
-          else if (pendingTotal === 0) holds = true;
-          else if (
-            this.plan.fluid ||
-            Math.abs(pendingBytes - limit) > roundingBound(limit, 3)
-          ) holds = pendingBytes < limit;
-          else {
-            holds = compare(
-              integer(pendingBytes),
-              mul(
-                div(rate.exact(), integer(8)),
-                rationalOf(t.downtimeLimitSeconds),
-              ),
-            ) < 0;
-          }
-          break;
-        }
-      }
-      if (holds) (holding ??= []).push(c.kind);
-    }
-    return holding;
+    limitSeconds: number,
+  ): boolean {
+    return compare(
+      integer(pendingBytes),
+      mul(div(rate.exact(), integer(8)), rationalOf(limitSeconds)),
+    ) < 0;
   }
 
   // QEMU's migration_bitmap_sync: a period of at least `periodSeconds`
