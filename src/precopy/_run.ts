@@ -686,7 +686,10 @@ export class Run {
         const x = batchStart * pageSeconds;
         this.peekBits = batchStart * pageBits;
         this.peekRate = rate;
-        const writes = this.writes(k, x, this.v + speed * x, this.peekExact);
+        // (The first batch's snapshot is the round's start: nothing yet.)
+        const writes = batchStart === 0
+          ? 0
+          : this.writes(k, x, this.v + speed * x, this.peekExact);
         const room = batchStart + skipBatch - done;
         if (w.spread) {
           const q = w.share(writes);
