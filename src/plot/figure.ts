@@ -120,8 +120,11 @@ function patchCanvas(document: Document): void {
   }) as typeof document.createElement;
 }
 
+/** A scale's options as Observable Plot takes them (type, domain, ticks, label...). */
+export type PlotScaleOptions = PlotModule.ScaleOptions;
+
 /** A scale's options as {@linkcode plotFigure} takes them: Plot's, plus a unit. */
-export interface FigureScaleOptions extends PlotModule.ScaleOptions {
+export interface FigureScaleOptions extends PlotScaleOptions {
   /**
    * What the values are: "seconds" (a linear axis picks s, ms, µs or ns
    * and says so in its label; a log axis labels each tick, "10 ms", "1 s"),

@@ -28,6 +28,7 @@ export {
   type Plot,
   plotFigure,
   type PlotOptions,
+  type PlotScaleOptions,
   type PngOptions,
   svgToPng,
 } from "./figure.ts";
@@ -74,3 +75,7 @@ export {
   type HtmlTableOptions,
   type TableColumn,
 } from "./table.ts";
+// Types of the public signatures above, from their own areas.
+export type { PacketRecords } from "../traffic/simulate.ts";
+export type { Scalar, SweepRow } from "../sweep/sweep.ts";
+export type { SummaryColumns } from "../stats/summary.ts";

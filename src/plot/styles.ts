@@ -65,6 +65,7 @@ export function seriesStyles(styles: readonly SeriesStyle[]): SeriesStyles {
 
 /** An ordinal colour scale, as Observable Plot takes it. */
 export interface CategoryScale {
+  /** Always "ordinal". */
   readonly type: "ordinal";
   /** The categories present, in the order of the full domain. */
   readonly domain: string[];
