@@ -51,6 +51,7 @@ import {
   cleanOvsTestbed,
   findOvsLeftovers,
   gapPhaseIndex,
+  OVS_CALIBRATION_FACTOR,
   OVS_TESTBED_LABEL,
   OVS_TESTBED_PROFILE,
   OVS_TESTBED_TOLERANCES,
@@ -424,6 +425,14 @@ async function calibrate(flags: ParsedFlags): Promise<number> {
   }
   const unavailable = await requireTestbed();
   if (unavailable !== undefined) return unavailable;
+  const load = async () => {
+    try {
+      return Number((await Deno.readTextFile("/proc/loadavg")).split(" ")[0]);
+    } catch {
+      return undefined;
+    }
+  };
+  const loadAtStart = await load();
   const executions = [];
   // One warm-up run (cold JIT in the controller), then ten measured ones.
   for (let i = 0; i <= 10; i++) {
@@ -448,7 +457,14 @@ async function calibrate(flags: ParsedFlags): Promise<number> {
     }
     if (i > 0) executions.push(measured.execution);
   }
-  const calibration = calibrationOf(executions, new Date().toISOString());
+  const loadAtEnd = await load();
+  const calibration = calibrationOf(
+    executions,
+    new Date().toISOString(),
+    loadAtStart === undefined || loadAtEnd === undefined
+      ? undefined
+      : { atStart: loadAtStart, atEnd: loadAtEnd },
+  );
   await writeWhole(out, JSON.stringify(calibration, null, 2) + "\n");
   console.log(JSON.stringify(
     {
@@ -458,8 +474,24 @@ async function calibrate(flags: ParsedFlags): Promise<number> {
     null,
     2,
   ));
-  console.error(`wrote ${out}`);
-  return 0;
+  const derived = profileFromCalibration(calibration);
+  const ratio = (a: number, b: number) => Math.max(a / b, b / a);
+  const worst = Math.max(
+    ratio(
+      derived.controllerPerMessageSeconds,
+      OVS_TESTBED_PROFILE.controllerPerMessageSeconds,
+    ),
+    ratio(
+      derived.controlChannelLatencySeconds,
+      OVS_TESTBED_PROFILE.controlChannelLatencySeconds,
+    ),
+  );
+  console.error(
+    `wrote ${out}; the profile lies ${
+      worst <= OVS_CALIBRATION_FACTOR ? "within" : "OUTSIDE"
+    } a factor ${OVS_CALIBRATION_FACTOR} of it (worst ${worst.toFixed(2)})`,
+  );
+  return EXIT_CODES.ok;
 }
 
 async function clean(): Promise<number> {

@@ -52,6 +52,7 @@ export {
 } from "./prediction.ts";
 export {
   calibrationOf,
+  OVS_CALIBRATION_FACTOR,
   OVS_TESTBED_PROFILE,
   OVS_TESTBED_TOLERANCES,
   type OvsCalibration,
