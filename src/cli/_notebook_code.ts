@@ -301,7 +301,9 @@ export async function codeProblems(path: string): Promise<string[]> {
   if (!fmt.success) {
     problems.push(
       `not formatted (run \`deno task notebooks --fmt ${path}\`):\n${
-        (fmt.stdout + fmt.stderr).trim().split("\n").slice(0, 30).join("\n")
+        (fmt.stdout + fmt.stderr).trim().split("\n")
+          .filter((l) => !/Stack backtrace|^\s*\d+: <unknown>|^\s*$/.test(l))
+          .slice(0, 30).join("\n")
       }`,
     );
   }
