@@ -379,6 +379,9 @@ Deno.test("analysis: exact data and control counts, delays from the relays' cloc
   strictEqual(l.data.lostPackets, 40 + 10);
   ok(Math.abs(l.dataOutageSeconds - (0.039 + 0.001 + 0.009 + 0.001)) < 1e-9);
   strictEqual(l.control.lostPackets, 1);
+  // Probe 12 (at 1205 ms) was held at A and delivered at B: lost in the router.
+  strictEqual(l.detail.probesLostAfterDelivery, 1);
+  strictEqual(l.detail.probesLostUnseen + l.detail.probesLostInRelay, 0);
 });
 
 const calibration: StepCalibration = {

@@ -63,6 +63,12 @@ export interface PlaneSepRunDetail {
   readonly droppedFrames: number;
   /** Control probes lost, as the guest counted them. */
   readonly probesLost: number;
+  /** Lost probes no relay saw (lost before Domain 0). */
+  readonly probesLostUnseen: number;
+  /** Lost probes a relay wrote to the router's interface (lost in the router or its link). */
+  readonly probesLostAfterDelivery: number;
+  /** Lost probes a relay dropped (overflow, flushed, dropped after removal). */
+  readonly probesLostInRelay: number;
   /** Whether every OSPF poll showed both neighbours Full with the router. */
   readonly adjacencyHeld: boolean;
   /** Smallest dead-timer time left seen on either neighbour, s. */
@@ -184,6 +190,27 @@ export function measuredOutcome(run: RecordedRun): PlaneSepMeasured {
       : 0,
   };
 
+  // Where each lost probe was last seen: never by a relay (lost before
+  // Domain 0), or written to the router's interface by a relay (lost in the
+  // router or its link), or dropped by a relay.
+  let lostUnseen = 0;
+  let lostAfterDelivery = 0;
+  let lostInRelay = 0;
+  for (const [i, sender] of run.probeSenders.entries()) {
+    const from = i === 0 ? "10.1.0.1" : "10.2.0.1";
+    const got = received.get(from) ?? (() => false);
+    for (let seq = 0; seq < sender.sentPackets; seq++) {
+      if (got(seq)) continue;
+      const seen = [...aFrames, ...bFrames].filter((e) =>
+        isProbe(e) && e.src === from && e.seq === seq
+      );
+      if (seen.length === 0) lostUnseen++;
+      else if (
+        seen.some((e) => e.fate === "deliver" || e.fate === "tunnel-deliver")
+      ) lostAfterDelivery++;
+      else lostInRelay++;
+    }
+  }
   const held = aFrames.filter((e) => e.fate === "buffered");
   const lostFates = ["flushed-lost"];
   const dropped = aFrames.filter((e) =>
@@ -235,6 +262,9 @@ export function measuredOutcome(run: RecordedRun): PlaneSepMeasured {
     overflowFrames: aFrames.filter((e) => e.fate === "overflow").length,
     droppedFrames: dropped.length,
     probesLost: probesSent - probesReceived,
+    probesLostUnseen: lostUnseen,
+    probesLostAfterDelivery: lostAfterDelivery,
+    probesLostInRelay: lostInRelay,
     adjacencyHeld,
     minDeadTimerSeconds: Number.isFinite(minDead) ? minDead : 0,
     adjacencyPolls: polls.length,
