@@ -229,7 +229,7 @@ function linearPath(
 }
 
 Deno.test("a delete on a linear path: the OpenFlow trace counts what the traffic engine's countFates counts, delays included, below and above the links' rate", () => {
-  const net = paperTestbedTopology();
+  const net = paperTestbedTopology({ linkBitsPerSecond: 1e8 }); // Fast Ethernet
   const s = paperScenario(net);
   const initial = paperTestbedInitialEntries(net);
   const del = initial.find((e) =>
@@ -649,7 +649,7 @@ Deno.test("item 1: a rule that takes effect at exactly a packet's arrival (for t
 
 Deno.test("item 3: per-packet delays in the trace: exact end-to-end delay, and the extra delay of packets rerouted onto a longer path", () => {
   // No change: every packet crosses the paper testbed's four links.
-  const net = paperTestbedTopology();
+  const net = paperTestbedTopology({ linkBitsPerSecond: 1e8 }); // Fast Ethernet
   const s = paperScenario(net);
   const stream = cbrStream({ packetsPerSecond: 10_000, endSeconds: 0.01 });
   const still = packetConsistency(net, {
@@ -704,7 +704,7 @@ Deno.test("item 3: per-packet delays in the trace: exact end-to-end delay, and t
 });
 
 Deno.test("item 8: link rates are honoured: 100,000 packets/s of 1500 bytes on the paper testbed's 100 Mbit/s links queue, lose packets, and make the run infeasible", () => {
-  const net = paperTestbedTopology();
+  const net = paperTestbedTopology({ linkBitsPerSecond: 1e8 }); // Fast Ethernet
   const s = paperScenario(net);
   const timeline = {
     initial: paperTestbedInitialEntries(net),

@@ -53,7 +53,7 @@ Deno.test("paper testbed: two alternative paths, controller within two hops", ()
     kind: "host",
     hostId: "client",
     latencySeconds: 0.00005,
-    bitsPerSecond: 1e8,
+    bitsPerSecond: 1e9,
   });
 });
 

@@ -810,7 +810,7 @@ function traceFlows(
  * ```ts
  * import { cbrStream } from "@vnmig/vnmig/traffic";
  * import { migrationTiming, packetConsistency, paperTestbedInitialEntries, paperTestbedMigrations, paperTestbedPlan, paperTestbedTopology, timedChanges } from "@vnmig/vnmig/openflow";
- * const net = paperTestbedTopology();
+ * const net = paperTestbedTopology({ linkBitsPerSecond: 1e8 }); // Fast Ethernet
  * const timing = migrationTiming(paperTestbedPlan(net), net);
  * const timeline = {
  *   initial: paperTestbedInitialEntries(net),
