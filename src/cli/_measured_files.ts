@@ -46,13 +46,13 @@ export async function loadMeasuredEvidence(): Promise<MeasuredEvidence[]> {
       controls: [],
     });
   }
-  const planesep = await readRows("planesep/runs.csv");
-  if (planesep) {
+  for (const file of ["planesep/runs.csv", "planesep/vm_runs.csv"]) {
+    const planesep = await readRows(file);
+    if (!planesep) continue;
     for (const [router, rows] of groupBy(planesep, "router")) {
       const paper = measuredPlaneSeparationRows(rows, "none");
       out.push({
-        source:
-          `plane-separation prototype, ${router} router (data/planesep/runs.csv)`,
+        source: `plane-separation prototype, ${router} router (data/${file})`,
         rows: paper,
         controls: Object.entries(WHAT_IFS).map(([whatIf, c]) => ({
           ...c,
