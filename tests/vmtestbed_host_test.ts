@@ -139,6 +139,13 @@ Deno.test("host: after kill -9, start refuses, clean removes the leftovers and n
       e.message.includes("2 files or folders, 1 process") &&
       e.message.includes("deno task hosttest clean"),
   );
+  // Another testbed starts over them (its names cannot collide), warned.
+  const other = await HostRun.start({
+    runRoot,
+    label: "other",
+    exitOnSignal: false,
+  });
+  await other.teardown();
   // Another label's clean leaves it (negative control for the filter).
   strictEqual((await cleanRuns({ runRoot, label: "other" })).runs.length, 0);
   ok(alive(info.sleepPid));

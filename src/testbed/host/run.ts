@@ -42,7 +42,7 @@ export interface HostRunOptions {
   readonly cleanCommand?: string;
   /** Project run directory; default {@linkcode DEFAULT_RUN_ROOT}. */
   readonly runRoot?: string;
-  /** What to do when killed runs left resources: "refuse" (throw, naming them and the clean command) or "warn" (print that and go on); default "refuse". */
+  /** What to do when killed runs of the same label left resources: "refuse" (throw, naming them and the clean command) or "warn" (print that and go on); default "refuse". Other labels' leftovers are always only reported (their names cannot collide with this run's). */
   readonly staleLeftovers?: "refuse" | "warn";
   /** After a signal and the teardown, exit with 128 + the signal number; default true (false: only abort {@linkcode HostRun.signal} and tear down). */
   readonly exitOnSignal?: boolean;
@@ -229,12 +229,19 @@ export class HostRun {
     try {
       const run = await withRegistryLock(runRoot, async () => {
         const runs = await listRuns(runRoot);
+        // Another testbed's leftovers cannot collide with this run (names
+        // are run-unique): they are reported; this testbed's refuse a start.
         const stale = runs.filter((r) => !r.live);
-        const message = describeStaleRuns(stale);
-        if (message !== "" && policy === "refuse") {
-          throw new Error(message);
+        const own = stale.filter((r) => r.state.label === label);
+        const others = describeStaleRuns(
+          stale.filter((r) => r.state.label !== label),
+        );
+        if (own.length > 0 && policy === "refuse") {
+          throw new Error(describeStaleRuns(own));
         }
-        if (message !== "") console.error(`warning: ${message}`);
+        const warning = describeStaleRuns(policy === "warn" ? stale : []) ||
+          others;
+        if (warning !== "") console.error(`warning: ${warning}`);
         const taken = new Set(runs.map((r) => r.state.runId));
         let runId = randomRunId();
         while (taken.has(runId)) runId = randomRunId();
