@@ -35,21 +35,45 @@ function withSizeLabel(rows: readonly SweepRow[]): SweepRow[] {
   }));
 }
 
+/** Options of {@linkcode paperFigures}. */
+export interface PaperFiguresOptions {
+  /** Measured runs (evidence rows with a registry `mechanism` id, as the testbeds' CSVs map to) drawn beside the model's means. Default none. */
+  readonly measured?: readonly SweepRow[];
+}
+
+const LABELS: Readonly<Record<string, string>> = Object.fromEntries(
+  MECHANISMS.map((m) => [m.id, m.label]),
+);
+
 /**
- * Figs. 5, 6 and 7 of the paper from {@linkcode paperExperiment} rows.
+ * Figs. 5, 6 and 7 of the paper from {@linkcode paperExperiment} rows, with
+ * the papers' values as reference lines (their words: "about 0.5 s", "about
+ * 5 ms", "no loss", "no downtime") and measured runs beside the model.
  *
  * @example
  * ```ts
  * import { paperExperiment, paperFigures } from "@vnmig/vnmig/reproduce";
  * const rows = paperExperiment({ repetitions: 1, packetRatesPerSecond: [1000, 2000] });
- * const names = (await paperFigures(rows)).map((f) => f.name);
+ * const figures = await paperFigures(rows);
+ * const names = figures.map((f) => f.name);
  * if (names.join() !== "fig5_downtime,fig6_lost_packets,fig7_total_migration_time") throw new Error();
+ * if (!figures[2].figure.svg.includes("papers: OpenFlow about 5 ms")) throw new Error();
  * ```
  */
 export async function paperFigures(
   rows: readonly SweepRow[],
+  options: PaperFiguresOptions = {},
 ): Promise<NamedFigure[]> {
   const data = withSizeLabel(rows);
+  const measuredRows = withSizeLabel(
+    (options.measured ?? []).map((r) => ({
+      ...r,
+      label: LABELS[r.mechanism as string] ?? String(r.mechanism),
+    })),
+  );
+  const measured = measuredRows.length > 0
+    ? { rows: measuredRows, label: "measured runs (testbeds, data/)" }
+    : undefined;
   const common = {
     x: "packetsPerSecond",
     series: "label",
@@ -59,7 +83,8 @@ export async function paperFigures(
     xLabel: "data packet rate (packets/s)",
     seriesLabel: "mechanism",
     width: 860,
-    height: 360,
+    height: 380,
+    measured,
   };
   return [
     {
@@ -69,9 +94,18 @@ export async function paperFigures(
       figure: await sweepFigure(data, {
         ...common,
         y: "downtimeSeconds",
-        yLabel: "downtime (s)",
+        yLabel: "downtime",
+        yUnit: "seconds",
         title: "Fig. 5: migration downtime vs data packet rate",
-        subtitle: "mean and one standard deviation over repeated runs",
+        subtitle:
+          "model: mean and one standard deviation over seeded runs; crosses: measured runs",
+        references: [
+          {
+            y: 0,
+            label: "papers: OpenFlow no downtime",
+            series: LABELS.openflow,
+          },
+        ],
       }),
     },
     {
@@ -82,8 +116,17 @@ export async function paperFigures(
         ...common,
         y: "data.lostPackets",
         yLabel: "lost data packets",
+        yUnit: "count",
         title: "Fig. 6: lost data packets vs data packet rate",
-        subtitle: "plane separation and OpenFlow lose none (lines at 0)",
+        subtitle:
+          "plane separation and OpenFlow lose none (offset so both show); Xen standard about 0.5 s worth of traffic",
+        references: [
+          {
+            y: 0,
+            label: "papers: plane separation and OpenFlow lose none",
+            series: LABELS["plane-separation"],
+          },
+        ],
       }),
     },
     {
@@ -93,11 +136,19 @@ export async function paperFigures(
       figure: await sweepFigure(data, {
         ...common,
         y: "totalMigrationSeconds",
-        yLabel: "total migration time (s, log scale)",
+        yLabel: "total migration time (log scale)",
+        yUnit: "seconds",
         yType: "log",
         title: "Fig. 7: total migration time vs data packet rate",
         subtitle:
           "Xen: trigger to first data packet through the destination; OpenFlow: first to last flow-mod sent",
+        references: [
+          {
+            y: 0.005,
+            label: "papers: OpenFlow about 5 ms",
+            series: LABELS.openflow,
+          },
+        ],
       }),
     },
   ];

@@ -192,7 +192,9 @@ export async function reproducePaper(
     seed,
     onProgress: progress("sensitivity"),
   });
-  const figures = await paperFigures(rows);
+  const figures = await paperFigures(rows, {
+    measured: (options.measured ?? []).flatMap((m) => m.rows),
+  });
   const allFigures = [...figures, ...scaling.figures];
   const passed = claims.every((c) => c.pass) &&
     controls.every((c) => c.behaved);
