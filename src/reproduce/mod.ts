@@ -56,7 +56,11 @@ export {
   type SensitivityRow,
   sensitivityStudy,
 } from "./sensitivity.ts";
-export { measuredOpenflowRows } from "./measured.ts";
+export {
+  groupBy,
+  measuredOpenflowRows,
+  measuredPlaneSeparationRows,
+} from "./measured.ts";
 export {
   type MeasuredChecks,
   type MeasuredEvidence,
