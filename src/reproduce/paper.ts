@@ -17,7 +17,7 @@ import {
 import { mechanismById, MECHANISMS } from "../mechanisms/mod.ts";
 import type { MigrationOutcome } from "../migration/outcome.ts";
 import { outcomeRow } from "../migration/row.ts";
-import { sweep, type SweepOptions, type SweepRow } from "../sweep/sweep.ts";
+import { sweep, type SweepRow } from "../sweep/sweep.ts";
 
 /** The grid of the papers' experiments. */
 export interface PaperExperimentGrid {
@@ -110,7 +110,7 @@ export interface PaperExperimentOptions {
   mechanismOptions?: Readonly<
     Record<string, Readonly<Record<string, unknown>>>
   >;
-  /** Common random numbers across grid points ({@linkcode SweepOptions}). Default false. */
+  /** Common random numbers across grid points (the sweep's option). Default false. */
   commonRandomNumbers?: boolean;
   /** Progress callback (runs done, runs in all). */
   onProgress?: (done: number, total: number) => void;

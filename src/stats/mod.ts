@@ -14,8 +14,4 @@
  */
 
 export { type LinearFit, linearFit, mean } from "./fit.ts";
-export {
-  summarize,
-  type SummaryColumns,
-  type SummaryRow,
-} from "./summary.ts";
+export { summarize, type SummaryColumns, type SummaryRow } from "./summary.ts";
