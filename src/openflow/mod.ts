@@ -49,6 +49,7 @@ export {
   type PlanOptions,
 } from "./plan.ts";
 export {
+  type CompactSummary,
   type FlowVisorOptions,
   type MessageTiming,
   type MigrationTiming,

@@ -31,7 +31,12 @@ export {
   type ClaimStatus,
   evaluateClaims,
 } from "./claims.ts";
-export { MECHANISM_COLORS, type NamedFigure, paperFigures } from "./figures.ts";
+export {
+  MECHANISM_COLORS,
+  type NamedFigure,
+  paperFigures,
+  type PaperFiguresOptions,
+} from "./figures.ts";
 export {
   claimsTable,
   evidenceTable,
