@@ -32,9 +32,10 @@ interface ChildInfo {
 async function startChild(
   runRoot: string,
   network = false,
+  permissions: readonly string[] = ["-A"],
 ): Promise<{ proc: Deno.ChildProcess; info: ChildInfo }> {
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CHILD, runRoot, network ? "network" : ""],
+    args: ["run", ...permissions, CHILD, runRoot, network ? "network" : ""],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -211,6 +212,33 @@ Deno.test("host: clean never signals a reused process id", async () => {
   await cleanRuns({ runRoot });
   await bystander.status;
   ok(!alive(bystander.pid));
+  Deno.removeSync(runRoot, { recursive: true });
+});
+
+Deno.test("host: a run without -A (Deno reads no /proc then) is live to others, and its leftovers are cleaned", async () => {
+  const runRoot = Deno.makeTempDirSync();
+  const { proc, info } = await startChild(runRoot, false, [
+    "--allow-read",
+    "--allow-write",
+    "--allow-run",
+  ]);
+  const [run] = await listRuns(runRoot);
+  ok(
+    run.state.owner.bootId !== "unknown" && run.state.owner.startTicks > 0,
+    JSON.stringify(run.state.owner),
+  );
+  const sleep = run.state.resources.find((r) => r.kind === "process");
+  ok(
+    sleep?.kind === "process" &&
+      sleep.startTicks === processStartTicks(info.sleepPid),
+  );
+  strictEqual(run.live, true);
+  strictEqual((await cleanRuns({ runRoot })).liveRuns, 1);
+  ok(alive(info.sleepPid) && exists(info.dir), "a live run is never cleaned");
+  proc.kill("SIGKILL");
+  await proc.status;
+  strictEqual((await cleanRuns({ runRoot })).runs.length, 1);
+  ok(!alive(info.sleepPid));
   Deno.removeSync(runRoot, { recursive: true });
 });
 

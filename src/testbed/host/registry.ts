@@ -15,7 +15,7 @@
  */
 
 import { runCommand } from "./command.ts";
-import { bootId, processAlive, processStartTicks } from "./_proc.ts";
+import { processAlive, processStartTicks } from "./_proc.ts";
 
 /** Default project run directory (a tmpfs on Linux: gone after a reboot, like namespaces). */
 export const DEFAULT_RUN_ROOT = "/run/vnmig";
@@ -148,10 +148,11 @@ function readState(path: string): RunState | undefined {
 
 /**
  * Whether a run's owner still lives: it holds the lock on its lock file (an
- * exclusive lock another open cannot take), in this boot.
+ * exclusive lock another open cannot take; the kernel drops it when the
+ * owner dies, however it dies). The lock decides; the owner's process id
+ * is consulted only when the lock file is missing.
  */
 function ownerLive(runRoot: string, state: RunState): boolean {
-  if (state.owner.bootId !== bootId()) return false;
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(runPaths(runRoot, state.runId).lock, { read: true });

@@ -21,7 +21,6 @@ import {
 import {
   DEFAULT_RUN_ROOT,
   describeStaleRuns,
-  endProcess,
   forgetRun,
   type HostResource,
   listRuns,
@@ -537,8 +536,7 @@ export class HostRun {
     if (resource === undefined || resource.kind !== "process") {
       throw new RangeError("stopProcess: not a process of this run");
     }
-    await endProcess(resource.pid, resource.startTicks, this.#graceSeconds);
-    const status = await child.status;
+    const status = await endChild(child, this.#graceSeconds);
     this.#children.delete(child);
     this.#forget(resource);
     return status;
@@ -564,6 +562,11 @@ export class HostRun {
   async #doTeardown(): Promise<TeardownReport> {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort(new Error("run torn down"));
+    }
+    // Our own children first, through their handles: their process ids
+    // cannot be reused before we reap them.
+    for (const child of [...this.#children.keys()].reverse()) {
+      await endChild(child, this.#graceSeconds);
     }
     const { removed, failed } = await removeRunResources(
       this.runRoot,
@@ -596,6 +599,34 @@ export class HostRun {
     removeSignalHandling();
     return { removed, failed };
   }
+}
+
+/** Ends a child of this process: SIGTERM, SIGKILL after `graceSeconds`; waits for it. */
+async function endChild(
+  child: Deno.ChildProcess,
+  graceSeconds: number,
+): Promise<Deno.CommandStatus> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const exited = Promise.race([
+    child.status.then(() => true),
+    new Promise<false>((
+      r,
+    ) => (timer = setTimeout(() => r(false), graceSeconds * 1000))),
+  ]);
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    // Already exited.
+  }
+  if (!(await exited)) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  clearTimeout(timer);
+  return await child.status;
 }
 
 function nsArgs(namespace?: string): string[] {
