@@ -87,13 +87,17 @@ function record(shiftLossMs = 0, extraLost: number[] = []): VmRunRecord {
       {
         pass: 1,
         atMs: T0 + 2100,
-        sample: sample(T0 + 2102, { remainingBytes: 1000 * 4096 }),
+        sample: sample(T0 + 2102, {
+          remainingBytes: 1000 * 4096,
+          dirtySyncCount: 1,
+        }),
       },
       {
         pass: 2,
         atMs: T0 + 5000,
         sample: sample(T0 + 5003, {
           remainingBytes: 150 * 4096,
+          dirtySyncCount: 2,
           normalPages: 550,
           zeroPages: 400,
           transferredBytes: 3e6,
@@ -104,6 +108,7 @@ function record(shiftLossMs = 0, extraLost: number[] = []): VmRunRecord {
         atMs: T0 + 5900,
         sample: sample(T0 + 5902, {
           remainingBytes: 20 * 4096,
+          dirtySyncCount: 3,
           normalPages: 670,
           zeroPages: 410,
           transferredBytes: 3.5e6,
@@ -119,6 +124,7 @@ function record(shiftLossMs = 0, extraLost: number[] = []): VmRunRecord {
         zeroPages: 400,
       }),
       sample(T0 + 5890, {
+        dirtySyncCount: 2,
         remainingBytes: 25 * 4096,
         normalPages: 665,
         zeroPages: 410,
@@ -210,6 +216,15 @@ Deno.test("analysis: rounds and the pages each sync found dirty", () => {
   strictEqual(r.rounds[1].dirtiedPagesAtSync, 110);
   strictEqual(r.rounds[1].sentPages, 130);
   strictEqual(r.rounds[1].pendingPagesAtStart, 150);
+  // A sample on the event that already saw the next sync gives no count.
+  const base = record();
+  const late = analyzeVmRun({
+    ...base,
+    syncs: base.syncs.map((x) =>
+      x.pass === 2 ? { ...x, sample: { ...x.sample!, dirtySyncCount: 3 } } : x
+    ),
+  });
+  strictEqual(late.rounds[1].dirtiedPagesAtSync, null);
   strictEqual(r.stopAndCopyBytes, 1e5);
   strictEqual(r.maxSyncSampleLagSeconds, 0.003);
   const lanes = r.timeline.map((p) => `${p.lane}: ${p.phase}`);

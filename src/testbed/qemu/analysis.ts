@@ -38,7 +38,7 @@ export interface VmRound {
   readonly endSeconds: number;
   /** Dirty pages pending right after its sync (QEMU's ram.remaining / page). */
   readonly pendingPagesAtStart: number;
-  /** Pages the sync found newly dirty (round 1: every page); null when no sample preceded the sync. */
+  /** Pages the sync found newly dirty (round 1: every page): the pending pages after it, minus those before it, plus the pages sent between the two samples; null when either sample is missing or saw another sync. */
   readonly dirtiedPagesAtSync: number | null;
   /** Pages sent in the round (whole and zero pages). */
   readonly sentPages: number;
@@ -153,16 +153,18 @@ const zeroPhases = (): Phases => ({
   after: 0,
 });
 
-/** The last sample taken before `ms`. */
+/**
+ * The last periodic sample QEMU answered before sync `pass` began: its
+ * dirty-sync-count is pass - 1 (the count goes up as a sync starts, and
+ * QEMU answers no query during one). Clock-free: QEMU's event times and
+ * this process's reply times need not agree to the millisecond.
+ */
 function sampleBefore(
   samples: readonly MigrationSample[],
-  ms: number,
+  pass: number,
 ): MigrationSample | undefined {
   let found: MigrationSample | undefined;
-  for (const s of samples) {
-    if (s.atMs < ms) found = s;
-    else break;
-  }
+  for (const s of samples) if (s.dirtySyncCount === pass - 1) found = s;
   return found;
 }
 
@@ -185,8 +187,12 @@ function rounds(
     const end = next.sample!;
     const before = k === 0
       ? undefined
-      : sampleBefore(record.samples, sync.atMs);
-    const dirtied = k === 0
+      : sampleBefore(record.samples, sync.pass);
+    // The sample on the event must see this sync and no later one.
+    const clean = after.dirtySyncCount === sync.pass;
+    const dirtied = !clean
+      ? null
+      : k === 0
       ? Math.round(after.remainingBytes / PAGE_BYTES) + pages(after)
       : before === undefined
       ? null
