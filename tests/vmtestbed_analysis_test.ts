@@ -118,7 +118,9 @@ function record(shiftLossMs = 0, extraLost: number[] = []): VmRunRecord {
     ],
     samples: [
       sample(T0 + 2050, { status: "setup" }),
-      sample(T0 + 4990, {
+      // Answered before sync 2 began, although QEMU stamped the sync earlier.
+      sample(T0 + 5001, {
+        dirtySyncCount: 1,
         remainingBytes: 50 * 4096,
         normalPages: 540,
         zeroPages: 400,
