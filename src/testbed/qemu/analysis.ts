@@ -126,6 +126,8 @@ export interface VmMigrationResult extends MigrationOutcome {
   readonly ramCheck: RamCheckRecord | null;
   /** Largest pause of the periodic samples' clock after a sync: how late the sync figures were read, seconds. */
   readonly maxSyncSampleLagSeconds: number;
+  /** Probes lost that were sent from the trigger to 0.3 s after round 1 began: QEMU's setup (dirty logging starts; under TCG the translated code is flushed) stalls the guest. */
+  readonly lostInSetupPackets: number;
   /** Largest vCPU throttle auto-converge applied, percent (0: none). */
   readonly maxCpuThrottlePercent: number;
 }
@@ -284,6 +286,9 @@ export function analyzeVmRun(
   let windowLast = -1;
   let windowLost = 0;
   let firstAfterResumeMs = Infinity;
+  let lostInSetup = 0;
+  const firstSync = record.syncs[0]?.atMs ?? T;
+  const setupEndMs = firstSync + 300;
   for (let i = 0; i < n; i++) {
     const s = record.sentMs[i];
     const a = record.arrivalMs[i];
@@ -292,6 +297,7 @@ export function analyzeVmRun(
     if (a === null) {
       lost++;
       lostByPhase[phase]++;
+      if (s >= T && s < setupEndMs && (S === null || s < S)) lostInSetup++;
       if (S !== null && R !== null && s >= S - marginMs && s <= R + marginMs) {
         if (windowFirst < 0) windowFirst = i;
         windowLast = i;
@@ -428,6 +434,7 @@ export function analyzeVmRun(
     sendErrors: record.sendErrors,
     ramCheck: record.ramCheck,
     maxSyncSampleLagSeconds: maxLagSeconds,
+    lostInSetupPackets: lostInSetup,
     maxCpuThrottlePercent: record.samples.reduce(
       (m, x) => Math.max(m, x.cpuThrottlePercent),
       0,
