@@ -289,22 +289,17 @@ async function deno(
 }
 
 /**
- * Formatting and lint problems of a notebook's code cells: `deno fmt
- * --check` on the notebook itself, `deno lint` on its code cells
- * extracted in order into one file (cells share one scope), each problem
- * named by cell and line.
+ * Formatting and lint problems of a notebook's code cells: the notebook
+ * formatted by `deno fmt` must be the notebook itself, `deno lint` on its
+ * code cells extracted in order into one file (cells share one scope),
+ * each problem named by cell and line.
  */
 export async function codeProblems(path: string): Promise<string[]> {
   const problems: string[] = [];
-  // --no-config: the project's config keeps notebooks/ out of `deno fmt`.
-  const fmt = await deno(["fmt", "--no-config", "--check", path]);
-  if (!fmt.success) {
+  const unformatted = await formatDifference(path);
+  if (unformatted !== null) {
     problems.push(
-      `not formatted (run \`deno task notebooks --fmt ${path}\`):\n${
-        (fmt.stdout + fmt.stderr).trim().split("\n")
-          .filter((l) => !/Stack backtrace|^\s*\d+: <unknown>|^\s*$/.test(l))
-          .slice(0, 30).join("\n")
-      }`,
+      `not formatted (run \`deno task notebooks --fmt ${path}\`):\n${unformatted}`,
     );
   }
   const notebook = await readNotebook(path);
@@ -350,6 +345,36 @@ export async function codeProblems(path: string): Promise<string[]> {
     await Deno.remove(dir, { recursive: true });
   }
   return problems;
+}
+
+// How deno fmt would change a notebook: null if not at all, else the
+// first lines that differ. A copy is formatted and compared byte for byte
+// because Deno 2.9's `deno fmt --check` reports every .ipynb as not
+// formatted until its incremental cache has seen it formatted (so a fresh
+// machine fails notebooks that fmt leaves unchanged).
+async function formatDifference(path: string): Promise<string | null> {
+  const dir = await Deno.makeTempDir({ prefix: "vnmig-nb-fmt-" });
+  try {
+    const copy = `${dir}/${path.split("/").at(-1)}`;
+    const before = await Deno.readTextFile(path);
+    await Deno.writeTextFile(copy, before);
+    // --no-config: the project's config keeps notebooks/ out of `deno fmt`.
+    const fmt = await deno(["fmt", "--no-config", copy]);
+    if (!fmt.success) return `deno fmt failed: ${fmt.stderr.trim()}`;
+    const after = await Deno.readTextFile(copy);
+    if (after === before) return null;
+    const a = before.split("\n");
+    const b = after.split("\n");
+    let k = 0;
+    while (k < a.length && a[k] === b[k]) k++;
+    return [
+      `line ${k + 1} of the file differs:`,
+      ...a.slice(k, k + 5).map((l) => `- ${l}`),
+      ...b.slice(k, k + 5).map((l) => `+ ${l}`),
+    ].join("\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** Formats a notebook in place with deno fmt (code and markdown cells). */
