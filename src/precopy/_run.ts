@@ -121,6 +121,42 @@ const CONTINUOUS = 1;
 const RATE = 2;
 const COUNTED = 3;
 
+const NO_REASONS: readonly StopReason[] = Object.freeze([]);
+
+interface Counting {
+  readonly how: readonly number[];
+  readonly pageRates: readonly number[];
+}
+const COUNTINGS = new WeakMap<readonly Writer[], (Counting | undefined)[]>();
+
+// How each writer's writes are counted (NONE, CONTINUOUS, RATE: rate x
+// time, COUNTED: exact events) and its page writes per second: once per
+// layout (its writers never change) and accounting.
+function countingOf(writers: readonly Writer[], fluid: boolean): Counting {
+  let slots = COUNTINGS.get(writers);
+  if (slots === undefined) COUNTINGS.set(writers, slots = []);
+  const slot = fluid ? 1 : 0;
+  let counting = slots[slot];
+  if (counting === undefined) {
+    counting = slots[slot] = {
+      how: writers.map((w) =>
+        w.eventsPerSecond === Infinity
+          ? CONTINUOUS
+          : w.eventsPerSecond === 0 || w.pagesPerEvent === 0
+          ? NONE
+          : fluid || w.spread
+          ? RATE
+          : COUNTED
+      ),
+      pageRates: writers.map((w) => w.eventsPerSecond * w.pagesPerEvent),
+    };
+  }
+  return counting;
+}
+
+// The per-writer arrays a run does not need (never written).
+const NO_PAGES: number[] = [];
+
 function zeros(n: number): number[] {
   const a = new Array<number>(n);
   for (let k = 0; k < n; k++) a[k] = 0;
@@ -181,7 +217,7 @@ export class Run {
   /** Page-flipped RX buffers waiting for the final round. */
   deferredPages = 0;
   /** How it ended. */
-  stopReasons: StopReason[] = [];
+  stopReasons: readonly StopReason[] = NO_REASONS;
   abandoned: NonConvergence | null = null;
   lastRoundBits = 0;
   lastDuration = 0;
@@ -220,25 +256,20 @@ export class Run {
     this.skipBatch = policy.skipBatchPages;
     const nw = this.nw = writers.length;
     this.toSend = zeros(nw);
-    this.sent = zeros(nw);
-    this.skipped = zeros(nw);
-    this.leftover = zeros(nw);
+    // Only Xen's batches and QEMU's checks split a round's pages.
+    const split = policy.skipBatchPages > 0 ||
+      policy.roundEnd.kind === "below-threshold";
+    this.sent = split ? zeros(nw) : NO_PAGES;
+    this.skipped = split ? zeros(nw) : NO_PAGES;
+    this.leftover = split ? zeros(nw) : NO_PAGES;
     this.pending = zeros(nw);
-    this.startEvents = zeros(nw);
-    this.firstEvents = zeros(nw);
-    this.how = zeros(nw);
-    this.pageRates = zeros(nw);
+    this.startEvents = plan.fluid ? NO_PAGES : zeros(nw);
+    this.firstEvents = plan.fluid ? NO_PAGES : zeros(nw);
+    const counting = countingOf(writers, plan.fluid);
+    this.how = counting.how;
+    this.pageRates = counting.pageRates;
     for (let k = 0; k < nw; k++) {
-      const w = writers[k];
-      this.toSend[k] = w.deferred ? 0 : w.pages;
-      this.pageRates[k] = w.eventsPerSecond * w.pagesPerEvent;
-      this.how[k] = w.eventsPerSecond === Infinity
-        ? CONTINUOUS
-        : w.eventsPerSecond === 0 || w.pagesPerEvent === 0
-        ? NONE
-        : plan.fluid || w.spread
-        ? RATE
-        : COUNTED;
+      this.toSend[k] = writers[k].deferred ? 0 : writers[k].pages;
     }
     this.cleanNonZero = plan.nonZeroPages - plan.claimedPages;
     this.cleanZero = plan.memoryPages - plan.nonZeroPages;
@@ -292,8 +323,8 @@ export class Run {
 
   // How each writer's writes are counted (NONE, CONTINUOUS, RATE: fluid
   // rate x time, COUNTED: exact events), and its page writes per second.
-  private readonly how: number[];
-  private readonly pageRates: number[];
+  private readonly how: readonly number[];
+  private readonly pageRates: readonly number[];
 
   // Write events of writer k before the guest time `vt` (exact `exact()`).
   private events(k: number, vt: number, exact: () => Rational): number {
@@ -449,8 +480,6 @@ export class Run {
       } else {
         sentPages = 0;
         for (let k = 0; k < nw; k++) {
-          sent[k] = toSend[k];
-          leftover[k] = 0;
           sentPages += toSend[k];
         }
         bits = (sentPages + this.cleanNonZero) * pageBits +
@@ -507,7 +536,7 @@ export class Run {
           pending[k] = this.byThreshold
             ? w.union(leftover[k], writes, round)
             : d;
-          newDirty += pending[k] - leftover[k];
+          newDirty += pending[k] - (this.byThreshold ? leftover[k] : 0);
         }
         pendingTotal += pending[k];
         if (counted) this.startEvents[k] = events;
