@@ -33,6 +33,8 @@ import {
   assertPositive,
 } from "../_validate.ts";
 import { type PathElement, pathElement } from "../traffic/path.ts";
+import { exactOf, PacketClock } from "../traffic/clock.ts";
+import type { FateCounts } from "../traffic/fates.ts";
 import { PACKET_FATES, simulatePackets } from "../traffic/simulate.ts";
 import {
   cbrStream,
@@ -407,41 +409,36 @@ export function controlTraffic(
   // Packets sent before the ARP reply took effect reach the source Domain 0:
   // the traffic engine follows them through its control element and the
   // tunnel, all flows sharing its buffer (ties: flow order). The others go
-  // straight to the new host.
+  // straight to the new host, as do those sent before the pause.
   const engineEnd = Math.min(window.arpEffectiveSeconds, window.endSeconds);
   const full = flows.map((f) =>
     packetCount(controlFlowStream(f, window.endSeconds))
   );
   const streams = flows.map((f) => controlFlowStream(f, engineEnd));
-  const tally = flows.map((_, i) => ({
-    direct: full[i],
-    buffered: 0,
-    tunnelled: 0,
-    overflow: 0,
-    flush: 0,
-    drop: 0,
-    maxDelay: 0,
-  }));
+  const beforePause = streams.map((st) =>
+    new PacketClock(st).countBefore(exactOf(p), exactOf(0))
+  );
   const records: ControlPacketRecord[] = [];
   const delays: number[] = [];
+  const maxDelay = flows.map(() => 0);
   let peakPackets = 0;
   let peakBytes = 0;
+  let byStream: readonly FateCounts[] = [];
   if (flows.length > 0) {
     const { counts, packets } = simulatePackets(
       streams,
       controlPath(window, options),
       { recordPackets: true },
     );
+    byStream = counts.byStream!;
     const peak = counts.bufferPeaks.find((b) => b.elementIndex === 0);
     peakPackets = peak?.packets ?? 0;
     peakBytes = peak?.bytes ?? 0;
+    // The packets from the pause on, one by one, for the records.
     const r = packets!;
     for (let i = 0; i < r.sendSeconds.length; i++) {
-      const t = r.sendSeconds[i];
-      if (t < p) continue; // before the pause: straight to the VM
       const flow = r.stream[i];
-      const c = tally[flow];
-      c.direct--;
+      if (r.packet[i] < beforePause[flow]) continue;
       const code = PACKET_FATES[r.fate[i]];
       let fate: ControlPacketRecord["fate"];
       let delay = 0;
@@ -453,14 +450,13 @@ export function controlTraffic(
       } else {
         throw new Error(`internal: control packet ${code}`);
       }
-      c[fate]++;
       if (delay > 0) {
         delays.push(delay);
-        c.maxDelay = Math.max(c.maxDelay, delay);
+        maxDelay[flow] = Math.max(maxDelay[flow], delay);
       }
       records.push({
         flowIndex: flow,
-        arrivalSeconds: t,
+        arrivalSeconds: r.sendSeconds[i],
         fate,
         delaySeconds: delay,
       });
@@ -471,22 +467,29 @@ export function controlTraffic(
     x.arrivalSeconds - y.arrivalSeconds || x.flowIndex - y.flowIndex
   );
 
+  // The counts are the engine's, per stream.
   const flowFates: ControlFlowFates[] = flows.map((flow, i) => {
-    const c = tally[i];
-    const delivered = c.direct + c.buffered + c.tunnelled;
+    const c = byStream[i];
+    const lost = (cause: string) =>
+      c.losses.filter((l) => l.cause === cause).reduce(
+        (a, l) => a + l.packets,
+        0,
+      );
+    const direct = full[i] - c.sentPackets + beforePause[i];
+    const tunnelled = c.deliveredPackets - c.heldPackets - beforePause[i];
     return {
       name: flow.name,
       protocol: flow.protocol,
       sentPackets: full[i],
-      directPackets: c.direct,
-      bufferedPackets: c.buffered,
-      tunnelledPackets: c.tunnelled,
-      overflowPackets: c.overflow,
-      flushedPackets: c.flush,
-      droppedPackets: c.drop,
-      deliveredPackets: delivered,
-      lostPackets: c.overflow + c.flush + c.drop,
-      maxDelaySeconds: c.maxDelay,
+      directPackets: direct,
+      bufferedPackets: c.heldPackets,
+      tunnelledPackets: tunnelled,
+      overflowPackets: lost("overflow"),
+      flushedPackets: lost("flush"),
+      droppedPackets: lost("drop"),
+      deliveredPackets: direct + c.heldPackets + tunnelled,
+      lostPackets: c.lostPackets,
+      maxDelaySeconds: maxDelay[i],
     };
   });
   const delaysSeconds = Float64Array.from(delays).sort();
