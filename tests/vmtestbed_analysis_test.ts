@@ -227,6 +227,13 @@ Deno.test("analysis: rounds and the pages each sync found dirty", () => {
     ),
   });
   strictEqual(late.rounds[1].dirtiedPagesAtSync, null);
+  // Sync 3, the last before STOP: 20 pending; before it 25, 5 pages sent: none new.
+  deepStrictEqual(r.lastSyncBeforeStop, {
+    atSeconds: 3.9,
+    sinceLastSyncSeconds: 0.9,
+    pendingPages: 20,
+    dirtiedPages: 0,
+  });
   strictEqual(r.stopAndCopyBytes, 1e5);
   strictEqual(r.maxSyncSampleLagSeconds, 0.003);
   const lanes = r.timeline.map((p) => `${p.lane}: ${p.phase}`);

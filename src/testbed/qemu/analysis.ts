@@ -48,6 +48,18 @@ export interface VmRound {
   readonly sentBytes: number;
 }
 
+/** The last bitmap sync QEMU made before it stopped the VM (its pending pages go in stop-and-copy). */
+export interface LastSync {
+  /** Seconds after the trigger. */
+  readonly atSeconds: number;
+  /** Since the sync before it, seconds (null: it was the first). */
+  readonly sinceLastSyncSeconds: number | null;
+  /** Pages pending right after it. */
+  readonly pendingPages: number;
+  /** Pages it found newly dirty (null: not measurable). */
+  readonly dirtiedPages: number | null;
+}
+
 /** Lost and delayed probes by phase of the migration (by send time). */
 export interface PhaseCounts {
   /** Before the trigger. */
@@ -98,6 +110,8 @@ export interface VmMigrationResult extends MigrationOutcome {
   readonly holdSeconds: number;
   /** Iterative rounds, in order. */
   readonly rounds: readonly VmRound[];
+  /** The last sync before STOP (null: none was sampled). */
+  readonly lastSyncBeforeStop: LastSync | null;
   /** Bitmap syncs QEMU made (MIGRATION_PASS events), the final one in stop-and-copy included. */
   readonly syncCount: number;
   /** Bytes sent while the VM was stopped (QEMU's downtime-bytes; null when not reported). */
@@ -173,11 +187,12 @@ function sampleBefore(
 /** Rounds from the syncs sampled before STOP. */
 function rounds(
   record: VmRunRecord,
-): { rounds: VmRound[]; maxLagSeconds: number } {
+): { rounds: VmRound[]; maxLagSeconds: number; lastSync: LastSync | null } {
   const stop = record.stopMs ?? Infinity;
   const synced = record.syncs.filter((s) => s.atMs < stop && s.sample !== null);
   const out: VmRound[] = [];
   let maxLag = 0;
+  let lastSync: LastSync | null = null;
   const pages = (s: MigrationSample) => s.normalPages + s.zeroPages;
   for (let k = 0; k < synced.length; k++) {
     const sync = synced[k];
@@ -185,7 +200,23 @@ function rounds(
     maxLag = Math.max(maxLag, (after.atMs - sync.atMs) / 1000);
     // The next sync, or (the last before STOP) nothing: its pages go in stop-and-copy.
     const next = synced[k + 1];
-    if (next === undefined) break;
+    if (next === undefined) {
+      const before = sampleBefore(record.samples, sync.pass);
+      lastSync = {
+        atSeconds: (sync.atMs - record.triggerMs) / 1000,
+        sinceLastSyncSeconds: k === 0
+          ? null
+          : (sync.atMs - synced[k - 1].atMs) / 1000,
+        pendingPages: Math.round(after.remainingBytes / PAGE_BYTES),
+        dirtiedPages:
+          k === 0 || before === undefined || after.dirtySyncCount !== sync.pass
+            ? null
+            : Math.round(
+              (after.remainingBytes - before.remainingBytes) / PAGE_BYTES,
+            ) + pages(after) - pages(before),
+      };
+      break;
+    }
     const end = next.sample!;
     const before = k === 0
       ? undefined
@@ -212,7 +243,7 @@ function rounds(
       sentBytes: end.transferredBytes - after.transferredBytes,
     });
   }
-  return { rounds: out, maxLagSeconds: maxLag };
+  return { rounds: out, maxLagSeconds: maxLag, lastSync };
 }
 
 /**
@@ -335,7 +366,7 @@ export function analyzeVmRun(
     meanDelaySeconds: delayed === 0 ? 0 : sumExtra / delayed / 1000,
   };
   const hold = record.ramCheck?.holdSeconds ?? 0;
-  const { rounds: list, maxLagSeconds } = rounds(record);
+  const { rounds: list, maxLagSeconds, lastSync } = rounds(record);
   const downtimeSeconds = S !== null && R !== null ? (R - S) / 1000 : 0;
   const lastSampleMs = record.samples.at(-1)?.atMs ?? T;
   const totalMigrationSeconds =
@@ -417,6 +448,7 @@ export function analyzeVmRun(
     resumeSeconds: R === null ? null : sec(R),
     holdSeconds: hold,
     rounds: list,
+    lastSyncBeforeStop: record.stopMs === null ? null : lastSync,
     syncCount: record.syncs.length,
     stopAndCopyBytes: record.qemu?.downtimeBytes ?? null,
     qemu: record.qemu,

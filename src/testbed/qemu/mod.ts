@@ -44,6 +44,7 @@ export {
   analyzeVmRun,
   type InvariantCheck,
   type InvariantOptions,
+  type LastSync,
   type LossWindow,
   type PhaseCounts,
   type VmMigrationResult,
