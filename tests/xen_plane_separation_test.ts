@@ -65,7 +65,7 @@ Deno.test("C4: no data packet lost at any rate or size, per interval and per pac
   }
   const r = planeSeparationMigration({ packetsPerSecond: 2000 });
   assert.equal(
-    simulatePackets(r.dataPlane.stream, [r.dataPlane.element]).counts
+    simulatePackets(r.dataPlane.stream, r.dataPlane.path).counts
       .lostPackets,
     0,
   );
@@ -236,7 +236,7 @@ Deno.test("reordered steps lose exactly the packets of the broken intervals", ()
     // Per-packet simulation agrees with interval counting.
     for (const r of [early, removed, hasty, both]) {
       const sim =
-        simulatePackets(r.dataPlane.stream, [r.dataPlane.element]).counts;
+        simulatePackets(r.dataPlane.stream, r.dataPlane.path).counts;
       assert.equal(sim.lostPackets, r.data.lostPackets);
       const outage = r.dataPlane.outages.reduce(
         (s, o) => s + packetsIn(r, o.fromSeconds, o.toSeconds),

@@ -158,8 +158,12 @@ export interface OutageInterval {
 export interface DataPlaneOutcome {
   /** The data stream. */
   readonly stream: CbrStream;
-  /** The composite data-plane element (what the network delivers to). */
-  readonly element: PathElement;
+  /**
+   * The data plane as a path of one composite element (what the network
+   * delivers to), for the packet simulator; an array, so that sweep rows
+   * leave it out.
+   */
+  readonly path: readonly PathElement[];
   /** Fates of the stream on that element (exact interval counting). */
   readonly counts: FateCounts;
   /** Data packets lost. */
@@ -376,7 +380,7 @@ export function planeSeparationMigration(
   });
   const data: DataPlaneOutcome = {
     stream,
-    element,
+    path: [element],
     counts,
     lostPackets: counts.lostPackets,
     lostAtSourcePackets: lostAt(onlySource),
