@@ -5,6 +5,7 @@ import {
   claimsTable,
   evaluateClaims,
   measuredOpenflowRows,
+  measuredVmTestbedRows,
   paperExperiment,
   paperFigures,
   paperRun,
@@ -275,4 +276,47 @@ Deno.test("measured Open vSwitch runs become OpenFlow evidence, and the claims c
   }];
   assert.equal(claimById("C4").check({ rows: lossy }).status, "fail");
   assert.equal(claimById("C9").check({ rows: lossy }).status, "fail");
+});
+
+Deno.test("measured VM runs: C1's shape is the trend over every run, not the scatter of per-rate means", () => {
+  // Three runs per rate whose downtimes scatter by +-20 % around 0.3 s
+  // with hardly a trend (-3 ms over the rates), but the per-rate means
+  // (0.30, 0.34, 0.30 s) spread by more than 10 %.
+  const scatter = [0.24, 0.3, 0.36, 0.36, 0.36, 0.3, 0.3, 0.36, 0.24];
+  const vm = (downtime: (rate: number, i: number) => number) =>
+    measuredVmTestbedRows(
+      [1000, 1000, 1000, 5000, 5000, 5000, 10000, 10000, 10000].map((
+        rate,
+        i,
+      ) => ({
+        experiment: "rates",
+        router: "idle",
+        completed: true,
+        packetsPerSecond: rate,
+        packetSizeBytes: 64,
+        downtimeSeconds: downtime(rate, i),
+        dataOutageSeconds: downtime(rate, i),
+        totalMigrationSeconds: 8,
+        sentPackets: 8 * rate,
+        lostPackets: Math.round(rate * downtime(rate, i)),
+      })),
+    );
+  const flat = vm((_, i) => scatter[i]);
+  const c1 = claimById("C1");
+  assert.equal(c1.check({ rows: flat }).status, "fail"); // the means scatter
+  assert.equal(c1.shape({ rows: flat }).status, "pass"); // but no trend
+  assert.equal(claimById("C3").shape({ rows: flat }).status, "pass");
+  // Negative control: downtime growing by 30 ms per 1000 packets/s.
+  const growing = vm((rate, i) => scatter[i] + 3e-5 * rate);
+  assert.equal(c1.shape({ rows: growing }).status, "fail");
+  // A run that did not complete is no evidence.
+  assert.equal(
+    measuredVmTestbedRows([{
+      ...flat[0],
+      experiment: "rates",
+      completed: false,
+    }])
+      .length,
+    0,
+  );
 });

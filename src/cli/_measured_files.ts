@@ -8,6 +8,7 @@ import {
   groupBy,
   measuredOpenflowRows,
   measuredPlaneSeparationRows,
+  measuredVmTestbedRows,
 } from "../reproduce/measured.ts";
 import type { MeasuredEvidence } from "../reproduce/run.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
@@ -63,6 +64,17 @@ export async function loadMeasuredEvidence(): Promise<MeasuredEvidence[]> {
         })).filter((c) =>
           c.rows.some((r) => r.mechanism === "plane-separation")
         ),
+      });
+    }
+  }
+  const vm = await readRows("vmtestbed/runs.csv");
+  if (vm) {
+    for (const [router, rows] of groupBy(measuredVmTestbedRows(vm), "router")) {
+      out.push({
+        source:
+          `VM testbed, QEMU pre-copy of a ${router} router VM (data/vmtestbed/runs.csv)`,
+        rows,
+        controls: [],
       });
     }
   }

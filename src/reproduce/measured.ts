@@ -99,6 +99,45 @@ export function measuredPlaneSeparationRows(
 }
 
 /**
+ * The VM testbed's runs (data/vmtestbed/runs.csv) of the rates experiment
+ * that completed, as Xen standard evidence: a real router VM forwarding in
+ * the VM, migrated live by QEMU's pre-copy (the pre-copy mechanism Xen
+ * standard migration is an instance of). Downtime is STOP..RESUME, the
+ * data outage the run's loss window, lost every probe lost in the run (in
+ * pre-copy too: a router that saturates while dirty logging runs loses
+ * more than rate x outage, and the claims see it). Runs that did not
+ * complete are no result and are left out.
+ *
+ * @example
+ * ```ts
+ * import { measuredVmTestbedRows } from "@vnmig/vnmig/reproduce";
+ * const rows = measuredVmTestbedRows([{
+ *   experiment: "rates", router: "idle", completed: true, packetsPerSecond: 1000, packetSizeBytes: 64,
+ *   downtimeSeconds: 0.29, dataOutageSeconds: 0.294, totalMigrationSeconds: 8.5, sentPackets: 13000, lostPackets: 294,
+ * }, { experiment: "rates", router: "busy", completed: false, packetsPerSecond: 1000, packetSizeBytes: 64 }]);
+ * if (rows.length !== 1 || rows[0].mechanism !== "xen-standard" || rows[0]["data.lostPackets"] !== 294) throw new Error();
+ * ```
+ */
+export function measuredVmTestbedRows(
+  csvRows: readonly SweepRow[],
+): SweepRow[] {
+  return csvRows.filter((r) =>
+    r.experiment === "rates" && (r.completed === true || r.completed === "true")
+  ).map((r) => ({
+    mechanism: "xen-standard",
+    source: "measured",
+    router: String(r.router),
+    packetsPerSecond: num(r, "packetsPerSecond"),
+    packetSizeBytes: num(r, "packetSizeBytes"),
+    downtimeSeconds: num(r, "downtimeSeconds"),
+    dataOutageSeconds: num(r, "dataOutageSeconds"),
+    totalMigrationSeconds: num(r, "totalMigrationSeconds"),
+    "data.sentPackets": num(r, "sentPackets"),
+    "data.lostPackets": num(r, "lostPackets"),
+  }));
+}
+
+/**
  * Rows split by the values of a column, in first-seen order.
  *
  * @example

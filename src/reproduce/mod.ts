@@ -65,6 +65,7 @@ export {
   groupBy,
   measuredOpenflowRows,
   measuredPlaneSeparationRows,
+  measuredVmTestbedRows,
 } from "./measured.ts";
 export {
   type MeasuredChecks,
