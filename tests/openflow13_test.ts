@@ -307,8 +307,9 @@ Deno.test("decode(encode(flow mod)) is the identity on every field", () => {
         flags: fc.integer({ min: 0, max: 0xffff }),
         xid: fc.integer({ min: 0, max: 0xffffffff }),
       }),
-      (o) => {
-        const bytes = encodeFlowMod(o.xid, o);
+      ({ xid, ...options }) => {
+        const o = { xid, ...options };
+        const bytes = encodeFlowMod(xid, options);
         assert.equal(bytes.length % 8, 0);
         assert.equal(messageLength(bytes), bytes.length);
         const m = decodeMessage(bytes);
@@ -421,6 +422,288 @@ Deno.test("bad input raises RangeErrors that name the parameter", () => {
   assert.throws(
     () => messageLength(new Uint8Array([4, 0, 0, 4, 0, 0, 0, 0])),
     /OpenFlow header length must be in \[8, 65535\]; got 4/,
+  );
+});
+
+Deno.test("every integer refuses values outside its wire field, naming field, value and range; the field's limits encode exactly", () => {
+  const base: FlowModOptions = { command: "add", priority: 1, match: {} };
+  const flowMod = (o: Partial<FlowModOptions>) => () =>
+    encodeFlowMod(1, { ...base, ...o });
+  const features = (o: Record<string, unknown>) => () =>
+    encodeFeaturesReply(
+      1,
+      { datapathId: 1n, ...o } as Parameters<typeof encodeFeaturesReply>[1],
+    );
+  const error = (o: Record<string, unknown>) => () =>
+    encodeError(
+      1,
+      { errorType: 1, errorCode: 1, ...o } as Parameters<typeof encodeError>[1],
+    );
+  const above53 = 2 ** 53 + 2;
+  // [what, call, message]: each names the field, its range and the value.
+  const refused: [string, () => unknown, RegExp][] = [
+    [
+      "priority 2^16",
+      flowMod({ priority: 65536 }),
+      /^priority must be an integer in \[0, 65535\]; got 65536$/,
+    ],
+    [
+      "priority -1",
+      flowMod({ priority: -1 }),
+      /^priority .*\[0, 65535\]; got -1$/,
+    ],
+    [
+      "priority 1.5",
+      flowMod({ priority: 1.5 }),
+      /^priority .*\[0, 65535\]; got 1\.5$/,
+    ],
+    [
+      "priority > 2^53",
+      flowMod({ priority: above53 }),
+      /^priority .*\[0, 65535\]; got 9007199254740994$/,
+    ],
+    [
+      "priority NaN",
+      flowMod({ priority: NaN }),
+      /^priority .*\[0, 65535\]; got NaN$/,
+    ],
+    [
+      "tableId 255 on add",
+      flowMod({ tableId: 255 }),
+      /^tableId .*\[0, 254\]; got 255$/,
+    ],
+    [
+      "tableId 256 on delete",
+      flowMod({ command: "delete", tableId: 256 }),
+      /^tableId .*\[0, 255\]; got 256$/,
+    ],
+    [
+      "flags 2^16",
+      flowMod({ flags: 65536 }),
+      /^flags .*\[0, 65535\]; got 65536$/,
+    ],
+    [
+      "cookie -1n",
+      flowMod({ cookie: -1n }),
+      /^cookie must be a bigint in \[0, 2\^64 - 1\]; got -1n$/,
+    ],
+    [
+      "cookie 2^64",
+      flowMod({ cookie: 1n << 64n }),
+      /^cookie .*; got 18446744073709551616n$/,
+    ],
+    [
+      "cookie as a number",
+      flowMod({ cookie: 5 as unknown as bigint }),
+      /^cookie must be a bigint .*; got 5$/,
+    ],
+    [
+      "out port 0",
+      flowMod({ outPorts: [2, 0] }),
+      /^outPorts\[1\] .*\[1, 4294967295\]; got 0$/,
+    ],
+    [
+      "out port 2^32",
+      flowMod({ outPorts: [2 ** 32] }),
+      /^outPorts\[0\] .*\[1, 4294967295\]; got 4294967296$/,
+    ],
+    [
+      "out port > 2^53",
+      flowMod({ outPorts: [above53] }),
+      /^outPorts\[0\] .*; got 9007199254740994$/,
+    ],
+    [
+      "vlan id 4095",
+      flowMod({ vlan: { setVlanVid: 4095 } }),
+      /^vlan\.setVlanVid .*\[1, 4094\]; got 4095$/,
+    ],
+    [
+      "match.inPort above OFPP_MAX",
+      flowMod({ match: { inPort: 0xffffff01 } }),
+      /^match\.inPort .*\[1, 4294967040\]; got 4294967041$/,
+    ],
+    [
+      "match.inPort > 2^53",
+      flowMod({ match: { inPort: above53 } }),
+      /^match\.inPort .*\[1, 4294967040\]; got 9007199254740994$/,
+    ],
+    [
+      "match.ethType 2^16",
+      flowMod({ match: { ethType: 65536 } }),
+      /^match\.ethType .*\[0, 65535\]; got 65536$/,
+    ],
+    [
+      "match.ipProto 256",
+      flowMod({ match: { ipProto: 256 } }),
+      /^match\.ipProto .*\[0, 255\]; got 256$/,
+    ],
+    [
+      "match.udpDst -1",
+      flowMod({ match: { udpDst: -1 } }),
+      /^match\.udpDst .*\[0, 65535\]; got -1$/,
+    ],
+    [
+      "match.vlanVid 0",
+      flowMod({ match: { vlanVid: 0 } }),
+      /^match\.vlanVid .*\[1, 4094\]; got 0$/,
+    ],
+    [
+      "xid 2^32",
+      () => encodeFlowMod(2 ** 32, base),
+      /^xid .*\[0, 4294967295\]; got 4294967296$/,
+    ],
+    [
+      "xid > 2^53 on HELLO",
+      () => encodeHello(above53),
+      /^xid .*\[0, 4294967295\]; got 9007199254740994$/,
+    ],
+    [
+      "65536 output ports",
+      flowMod({ outPorts: Array(4096).fill(1) }),
+      /^message length in bytes must be an integer in \[8, 65535\]; got 65600$/,
+    ],
+    [
+      "echo data past 16 bits",
+      () => encodeSimple("echo_request", 1, new Uint8Array(65528)),
+      /^message length .*\[8, 65535\]; got 65536$/,
+    ],
+    [
+      "datapathId 2^64",
+      features({ datapathId: 1n << 64n }),
+      /^datapathId .*\[0, 2\^64 - 1\]; got 18446744073709551616n$/,
+    ],
+    [
+      "nBuffers 2^32",
+      features({ nBuffers: 2 ** 32 }),
+      /^nBuffers .*\[0, 4294967295\]; got 4294967296$/,
+    ],
+    [
+      "nTables 256",
+      features({ nTables: 256 }),
+      /^nTables .*\[0, 255\]; got 256$/,
+    ],
+    [
+      "capabilities -1",
+      features({ capabilities: -1 }),
+      /^capabilities .*\[0, 4294967295\]; got -1$/,
+    ],
+    [
+      "errorType 2^16",
+      error({ errorType: 65536 }),
+      /^errorType .*\[0, 65535\]; got 65536$/,
+    ],
+    [
+      "errorCode > 2^53",
+      error({ errorCode: above53 }),
+      /^errorCode .*\[0, 65535\]; got 9007199254740994$/,
+    ],
+    [
+      "error data past 16 bits",
+      error({ data: new Uint8Array(65524) }),
+      /^message length .*\[8, 65535\]; got 65536$/,
+    ],
+    // A misspelt key would be a wildcard (a rule matching every packet) or a
+    // default silently used.
+    [
+      "misspelt match key",
+      flowMod({ match: { ipv4dst: "10.0.0.1" } as FlowModOptions["match"] }),
+      /^match has no option "ipv4dst"; did you mean "ipv4Dst"\?/,
+    ],
+    [
+      "misspelt option",
+      () => encodeFlowMod(1, { ...base, priorty: 3 } as FlowModOptions),
+      /^encodeFlowMod options has no option "priorty"; did you mean "priority"\?/,
+    ],
+    [
+      "misspelt vlan key",
+      flowMod({ vlan: { setVlanId: 5 } as FlowModOptions["vlan"] }),
+      /^vlan has no option "setVlanId"; did you mean "setVlanVid"\?/,
+    ],
+    [
+      "misspelt features key",
+      features({ ntables: 3 }),
+      /^encodeFeaturesReply options has no option "ntables"; did you mean "nTables"\?/,
+    ],
+    [
+      "misspelt error key",
+      error({ errorcode: 3 }),
+      /^encodeError options has no option "errorcode"; did you mean "errorCode"\?/,
+    ],
+  ];
+  for (const [what, call, message] of refused) {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(e instanceof RangeError, `${what}: ${e}`);
+      assert.match(e.message, message, what);
+      return true;
+    }, what);
+  }
+  // Negative control: every field's own limits pass and decode back exactly
+  // (so the refusals above are about the range, not the field).
+  const max = encodeFlowMod(0xffffffff, {
+    command: "delete",
+    priority: 65535,
+    match: {
+      inPort: 0xffffff00,
+      ethType: 0xffff,
+      vlanVid: 4094,
+      ipProto: 255,
+      udpDst: 65535,
+    },
+    outPorts: [0xffffffff],
+    vlan: { setVlanVid: 4094 },
+    tableId: 255,
+    flags: 65535,
+    cookie: (1n << 64n) - 1n,
+  });
+  const m = decodeMessage(max);
+  assert.equal(m.type, "flow_mod");
+  if (m.type === "flow_mod") {
+    assert.deepEqual(
+      [m.xid, m.priority, m.tableId, m.flags, m.cookie, m.outPorts],
+      [0xffffffff, 65535, 255, 65535, (1n << 64n) - 1n, [0xffffffff]],
+    );
+    assert.deepEqual(m.match, {
+      inPort: 0xffffff00,
+      ethType: 0xffff,
+      vlanVid: 4094,
+      ipProto: 255,
+      udpDst: 65535,
+    });
+  }
+  const f = decodeMessage(
+    encodeFeaturesReply(0, {
+      datapathId: (1n << 64n) - 1n,
+      nBuffers: 0xffffffff,
+      nTables: 255,
+      capabilities: 0xffffffff,
+    }),
+  );
+  assert.deepEqual(f, {
+    type: "features_reply",
+    xid: 0,
+    datapathId: (1n << 64n) - 1n,
+    nBuffers: 0xffffffff,
+    nTables: 255,
+    capabilities: 0xffffffff,
+  });
+  const e = decodeMessage(
+    encodeError(1, {
+      errorType: 65535,
+      errorCode: 65535,
+      data: new Uint8Array(65523),
+    }),
+  );
+  assert.equal(e.type, "error");
+  if (e.type === "error") {
+    assert.deepEqual([e.errorType, e.errorCode, e.data.length], [
+      65535,
+      65535,
+      65523,
+    ]);
+  }
+  assert.equal(
+    encodeFlowMod(1, { ...base, outPorts: Array(4091).fill(1) }).length,
+    65520,
   );
 });
 

@@ -1,9 +1,10 @@
 // The OXM match (ofp_match of type OFPMT_OXM): the fields the codec speaks,
 // their wire widths, encoding with range checks, and decoding.
 
-import { assertInRange, assertInteger } from "../_validate.ts";
+import { assertKnownKeys } from "../_validate.ts";
 import type { FlowMatch } from "../openflow/plan_types.ts";
 import {
+  assertWireUint,
   OFPVID_PRESENT,
   OXM_CLASS_OPENFLOW_BASIC,
   OXM_ETH_TYPE,
@@ -57,8 +58,7 @@ function integerField(
     field,
     bytes,
     encode: (name, value) => {
-      assertInteger(name, value as number);
-      assertInRange(name, value as number, range[0], range[1]);
+      assertWireUint(name, value as number, bytes * 8 as 8 | 16 | 32, ...range);
       return (value as number) | presentBit;
     },
     decode: (wire) => presentBit === 0 ? wire : wire & (presentBit - 1),
@@ -97,6 +97,9 @@ export function oxmHeader(field: number, bytes: number): number {
 export function matchFields(
   match: FlowMatch,
 ): { field: number; bytes: number; value: number }[] {
+  // A misspelt key ("ipv4dst") would otherwise be a wildcard: a rule that
+  // matches every packet.
+  assertKnownKeys("match", match, OXM_FIELDS.map((f) => f.key));
   return OXM_FIELDS.filter((f) => match[f.key] !== undefined).map((f) => ({
     field: f.field,
     bytes: f.bytes,

@@ -1,7 +1,7 @@
 // Wire constants and the common header, shared by the encoders and the
 // decoder (OpenFlow Switch Specification 1.3.x, all big-endian).
 
-import { assertInRange, assertInteger } from "../_validate.ts";
+import { assertInteger } from "../_validate.ts";
 import { type FlowModCommandName, OFP13_VERSION, OFPFC } from "./constants.ts";
 
 export const HEADER_BYTES = 8;
@@ -32,10 +32,42 @@ export const COMMAND_CODES: Record<FlowModCommandName, number> = {
   "delete-strict": OFPFC.DELETE_STRICT,
 };
 
-/** A zeroed message of `length` bytes with its ofp_header filled in. */
+/**
+ * Throws unless `value` is an integer that fits an unsigned wire field of
+ * `bits` bits (or the narrower [min, max] the specification allows): a
+ * DataView setter would silently wrap 2^16 to 0, -1 to all ones, 1.5 to 1,
+ * and anything above 2^53 is not even an exact integer.
+ */
+export function assertWireUint(
+  name: string,
+  value: number,
+  bits: 8 | 16 | 32,
+  min = 0,
+  max = 2 ** bits - 1,
+): void {
+  assertInteger(name, value, min, max);
+}
+
+/** Throws unless `value` is a bigint that fits 64 unsigned bits (a cookie, a datapath id). */
+export function assertWireUint64(name: string, value: bigint): void {
+  if (typeof value !== "bigint" || value < 0n || value > 0xffffffffffffffffn) {
+    throw new RangeError(
+      `${name} must be a bigint in [0, 2^64 - 1]; got ${
+        typeof value === "bigint" ? `${value}n` : String(value)
+      }`,
+    );
+  }
+}
+
+/**
+ * A zeroed message of `length` bytes with its ofp_header filled in. The
+ * header's length is 16 bits: a longer message (an ERROR with a large
+ * data field, a FLOW_MOD with thousands of outputs) is refused, not sent
+ * with a wrapped length.
+ */
 export function header(type: number, length: number, xid: number): Uint8Array {
-  assertInteger("xid", xid);
-  assertInRange("xid", xid, 0, 0xffffffff);
+  assertWireUint("xid", xid, 32);
+  assertWireUint("message length in bytes", length, 16, HEADER_BYTES);
   const bytes = new Uint8Array(length);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, OFP13_VERSION);

@@ -7,7 +7,14 @@
 
 import { OFP13_VERSION, OFPT } from "./constants.ts";
 import type { SimpleMessage } from "./messages.ts";
-import { header, HEADER_BYTES, OFPHET_VERSIONBITMAP } from "./_wire.ts";
+import { assertKnownKeys } from "../_validate.ts";
+import {
+  assertWireUint,
+  assertWireUint64,
+  header,
+  HEADER_BYTES,
+  OFPHET_VERSIONBITMAP,
+} from "./_wire.ts";
 
 /**
  * Encodes a HELLO with a version bitmap that offers OpenFlow 1.3 only.
@@ -74,22 +81,33 @@ export function encodeSimple(
 export function encodeFeaturesReply(
   xid: number,
   options: {
-    /** Datapath id, 64 bits. */
+    /** Datapath id, 0n..2^64 - 1. */
     datapathId: bigint;
-    /** Packets the switch can buffer (default 0). */
+    /** Packets the switch can buffer, 0..2^32 - 1 (default 0). */
     nBuffers?: number;
-    /** Number of flow tables (default 254). */
+    /** Number of flow tables, 0..255 (default 254). */
     nTables?: number;
-    /** Capability bits (default 0). */
+    /** Capability bits, 0..2^32 - 1 (default 0). */
     capabilities?: number;
   },
 ): Uint8Array {
+  assertKnownKeys("encodeFeaturesReply options", options, [
+    "datapathId",
+    "nBuffers",
+    "nTables",
+    "capabilities",
+  ]);
+  const { datapathId, nBuffers = 0, nTables = 254, capabilities = 0 } = options;
+  assertWireUint64("datapathId", datapathId);
+  assertWireUint("nBuffers", nBuffers, 32);
+  assertWireUint("nTables", nTables, 8);
+  assertWireUint("capabilities", capabilities, 32);
   const bytes = header(OFPT.FEATURES_REPLY, 32, xid);
   const view = new DataView(bytes.buffer);
-  view.setBigUint64(8, BigInt.asUintN(64, options.datapathId));
-  view.setUint32(16, options.nBuffers ?? 0);
-  view.setUint8(20, options.nTables ?? 254);
-  view.setUint32(24, options.capabilities ?? 0);
+  view.setBigUint64(8, datapathId);
+  view.setUint32(16, nBuffers);
+  view.setUint8(20, nTables);
+  view.setUint32(24, capabilities);
   return bytes;
 }
 
@@ -105,14 +123,21 @@ export function encodeFeaturesReply(
 export function encodeError(
   xid: number,
   options: {
-    /** ofp_error_type. */
+    /** ofp_error_type, 0..65535. */
     errorType: number;
-    /** Error code within the type. */
+    /** Error code within the type, 0..65535. */
     errorCode: number;
-    /** The offending request's first bytes (default none). */
+    /** The offending request's first bytes, at most 65523 (default none). */
     data?: Uint8Array;
   },
 ): Uint8Array {
+  assertKnownKeys("encodeError options", options, [
+    "errorType",
+    "errorCode",
+    "data",
+  ]);
+  assertWireUint("errorType", options.errorType, 16);
+  assertWireUint("errorCode", options.errorCode, 16);
   const data = options.data ?? new Uint8Array(0);
   const bytes = header(OFPT.ERROR, 12 + data.length, xid);
   const view = new DataView(bytes.buffer);

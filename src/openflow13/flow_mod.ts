@@ -7,12 +7,14 @@
  * @module
  */
 
-import { assertInRange, assertInteger } from "../_validate.ts";
+import { assertKnownKeys } from "../_validate.ts";
 import type { FlowMatch } from "../openflow/plan_types.ts";
 import { type FlowModCommandName, OFP_ANY, OFPFC, OFPT } from "./constants.ts";
 import type { FlowModMessage, VlanActions } from "./messages.ts";
 import { decodeMatch, matchFields, oxmHeader } from "./_match.ts";
 import {
+  assertWireUint,
+  assertWireUint64,
   COMMAND_CODES,
   FLOW_MOD_FIXED_BYTES,
   header,
@@ -25,23 +27,38 @@ import {
   OXM_VLAN_VID,
 } from "./_wire.ts";
 
-/** What to put in a FLOW_MOD (see {@linkcode encodeFlowMod}). */
+const FLOW_MOD_OPTION_NAMES = [
+  "command",
+  "priority",
+  "match",
+  "outPorts",
+  "vlan",
+  "tableId",
+  "flags",
+  "cookie",
+] as const;
+
+/**
+ * What to put in a FLOW_MOD (see {@linkcode encodeFlowMod}). Every integer
+ * must fit its wire field: a value outside it is a RangeError naming the
+ * field, the value and the range, never a wrapped number.
+ */
 export interface FlowModOptions {
   /** The command. */
   readonly command: FlowModCommandName;
-  /** Priority, 0..65535. */
+  /** Priority, 0..65535 (16 bits). */
   readonly priority: number;
   /** Match fields. */
   readonly match: FlowMatch;
-  /** Output ports for an apply-actions instruction (default none: for deletes). */
+  /** Output ports for an apply-actions instruction, each 1..2^32 - 1 (default none: for deletes). */
   readonly outPorts?: readonly number[];
   /** VLAN actions before the outputs (default none). */
   readonly vlan?: VlanActions;
-  /** Table id (default 0; for deletes 255, OFPTT_ALL: every table). */
+  /** Table id, 0..254 (default 0; for deletes 255, OFPTT_ALL: every table). */
   readonly tableId?: number;
-  /** Flags (default 0). */
+  /** Flags, 0..65535 (16 bits; default 0). */
   readonly flags?: number;
-  /** Cookie (default 0n). */
+  /** Cookie, 0n..2^64 - 1 (default 0n). */
   readonly cookie?: bigint;
 }
 
@@ -61,14 +78,22 @@ export interface FlowModOptions {
  * });
  * // 48 fixed + 32 match + 24 instruction
  * if (bytes.length !== 104) throw new Error();
+ * // A priority wider than its 16 bits is refused, not wrapped to 4464.
+ * let refused = false;
+ * try {
+ *   encodeFlowMod(9, { command: "add", priority: 70000, match: {} });
+ * } catch (e) {
+ *   refused = e instanceof RangeError && /priority.*65535.*70000/.test(e.message);
+ * }
+ * if (!refused) throw new Error();
  * ```
  */
 export function encodeFlowMod(
   xid: number,
   options: FlowModOptions,
 ): Uint8Array {
-  assertInteger("priority", options.priority);
-  assertInRange("priority", options.priority, 0, 0xffff);
+  assertKnownKeys("encodeFlowMod options", options, FLOW_MOD_OPTION_NAMES);
+  assertWireUint("priority", options.priority, 16);
   const code = COMMAND_CODES[options.command];
   if (code === undefined) {
     throw new RangeError(
@@ -80,17 +105,17 @@ export function encodeFlowMod(
   // Deletes default to OFPTT_ALL (every table), as ovs-ofctl sends them.
   const isDelete = code === OFPFC.DELETE || code === OFPFC.DELETE_STRICT;
   const tableId = options.tableId ?? (isDelete ? 0xff : 0);
-  assertInteger("tableId", tableId);
-  assertInRange("tableId", tableId, 0, isDelete ? 0xff : 254);
+  assertWireUint("tableId", tableId, 8, 0, isDelete ? 0xff : 254);
+  const flags = options.flags ?? 0;
+  assertWireUint("flags", flags, 16);
+  const cookie = options.cookie ?? 0n;
+  assertWireUint64("cookie", cookie);
   const outPorts = options.outPorts ?? [];
-  for (const port of outPorts) {
-    assertInteger("outPorts[]", port);
-    assertInRange("outPorts[]", port, 1, 0xffffffff);
-  }
+  outPorts.forEach((port, i) => assertWireUint(`outPorts[${i}]`, port, 32, 1));
   const vlan = options.vlan ?? {};
+  assertKnownKeys("vlan", vlan, ["popVlan", "setVlanVid"]);
   if (vlan.setVlanVid !== undefined) {
-    assertInteger("vlan.setVlanVid", vlan.setVlanVid);
-    assertInRange("vlan.setVlanVid", vlan.setVlanVid, 1, 4094);
+    assertWireUint("vlan.setVlanVid", vlan.setVlanVid, 16, 1, 4094);
   }
   const fields = matchFields(options.match);
   const matchLength = 4 + fields.reduce((s, f) => s + 4 + f.bytes, 0);
@@ -102,7 +127,7 @@ export function encodeFlowMod(
   const total = FLOW_MOD_FIXED_BYTES + matchPadded + instructionBytes;
   const bytes = header(OFPT.FLOW_MOD, total, xid);
   const view = new DataView(bytes.buffer);
-  view.setBigUint64(8, BigInt.asUintN(64, options.cookie ?? 0n));
+  view.setBigUint64(8, cookie);
   view.setBigUint64(16, 0n); // cookie_mask
   view.setUint8(24, tableId);
   view.setUint8(25, code);
@@ -112,7 +137,7 @@ export function encodeFlowMod(
   view.setUint32(32, OFP_ANY); // buffer_id: OFP_NO_BUFFER
   view.setUint32(36, OFP_ANY); // out_port: OFPP_ANY
   view.setUint32(40, OFP_ANY); // out_group: OFPG_ANY
-  view.setUint16(44, options.flags ?? 0);
+  view.setUint16(44, flags);
   let at = FLOW_MOD_FIXED_BYTES;
   view.setUint16(at, 1); // OFPMT_OXM
   view.setUint16(at + 2, matchLength);
