@@ -186,6 +186,27 @@ Deno.test("the probe tools: --help exits 0; bad flags and numbers exit 2 with us
       ["--port", "65536"],
       /--port must be an integer in \[0, 65535\]; got "65536"/,
     ],
+    // UDP ports: 1..65535 for the sender, 0 (any free port) too for the
+    // receiver; anything else is refused as written, never Number("") = 0.
+    ...["0", "-1", "65536", "", "1e3", "0x10", "99999999999999999", "80.5"]
+      .map((port): [string, string[], RegExp] => [
+        SENDER,
+        ["--dst", "10.0.0.2", "--port", port],
+        new RegExp(
+          `--port must be an integer in \\[1, 65535\\]; got ${
+            JSON.stringify(port).replace(/[.]/g, "\\.")
+          }`,
+        ),
+      ]),
+    ...["-1", "", "abc", "1e3"].map((port): [string, string[], RegExp] => [
+      RECEIVER,
+      ["--port", port],
+      new RegExp(
+        `--port must be an integer in \\[0, 65535\\]; got ${
+          JSON.stringify(port)
+        }`,
+      ),
+    ]),
     [RECEIVER, ["--hold"], /--hold needs --stdin-control/],
     [RECEIVER, ["now"], /unexpected word now/],
   ];

@@ -87,6 +87,56 @@ Deno.test("/proc/net/udp lines: the socket's receive queue and drop counter, by 
   assert.throws(() => udpSocketStats(text, 0), /localPort must be/);
 });
 
+Deno.test("UDP ports outside 1..65535 (0 for a listener) are refused with the option, the value and the range", async () => {
+  const sender = {
+    dst: "10.0.0.2",
+    port: 5001,
+    packetsPerSecond: 10,
+    packetBytes: 64,
+    count: 1,
+    runId: 1,
+  };
+  const receiver = { port: 5001, expect: 1, runId: 1, maxSeconds: 1 };
+  const above53 = 2 ** 53 + 2;
+  for (const port of [0, -1, 65536, 1.5, NaN, above53]) {
+    assert.throws(
+      () => senderArgv({ ...sender, port }),
+      new RangeError(
+        `port must be an integer in [1, 65535]; got ${port}`,
+      ),
+    );
+    assert.throws(
+      () => udpSocketStats("", port),
+      new RangeError(
+        `localPort must be an integer in [1, 65535]; got ${port}`,
+      ),
+    );
+  }
+  for (const port of [-1, 65536, 0.5, above53]) {
+    assert.throws(
+      () => receiverArgv({ ...receiver, port }),
+      new RangeError(`port must be an integer in [0, 65535]; got ${port}`),
+    );
+  }
+  // The Open vSwitch run checks its port before it creates anything (no
+  // root needed to be refused).
+  const { paperOvsScenario, recordOvsRun } = await import(
+    "../src/testbed/mod.ts"
+  );
+  await assert.rejects(
+    recordOvsRun(paperOvsScenario(), { udpPort: 70000 }),
+    new RangeError("udpPort must be an integer in [1, 65535]; got 70000"),
+  );
+  // Negative control: the ends of each range are accepted.
+  for (const port of [1, 65535]) {
+    assert.ok(senderArgv({ ...sender, port }).includes(`--port=${port}`));
+    assert.deepEqual(udpSocketStats("header", port), []);
+  }
+  for (const port of [0, 65535]) {
+    assert.ok(receiverArgv({ ...receiver, port }).includes(`--port=${port}`));
+  }
+});
+
 Deno.test("waitForDrainedSocket waits for two empty reads in a row, and gives up on a missing socket", async () => {
   const line = (rx: number, drops: number) =>
     `h\n 1: 00000000:1389 00000000:0000 07 00000000:${

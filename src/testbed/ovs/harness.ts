@@ -22,7 +22,6 @@
 
 import {
   assertAtLeast,
-  assertInRange,
   assertInteger,
   assertKnownKeys,
 } from "../../_validate.ts";
@@ -406,8 +405,7 @@ export class OvsHarness {
     },
   ): Promise<string> {
     this.#checkLive();
-    assertInteger("controllerPort", options.controllerPort, 1);
-    assertInRange("controllerPort", options.controllerPort, 1, 65535);
+    assertInteger("controllerPort", options.controllerPort, 1, 65535);
     const name = await this.host.addTap(suffix);
     this.#bridges.push(name);
     await this.vsctl([
@@ -477,8 +475,7 @@ export class OvsHarness {
     ofport: number,
   ): Promise<void> {
     this.#checkLive();
-    assertInteger("ofport", ofport, 1);
-    assertInRange("ofport", ofport, 1, 0xfeff);
+    assertInteger("ofport", ofport, 1, 0xfeff);
     await this.vsctl([
       "add-port",
       bridge,

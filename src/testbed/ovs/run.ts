@@ -12,7 +12,6 @@
 
 import {
   assertAtLeast,
-  assertInRange,
   assertInteger,
   assertKnownKeys,
   assertPositive,
@@ -123,8 +122,7 @@ export async function recordOvsRun(
   const udpPort = options.udpPort ?? 5001;
   assertAtLeast("warmupSeconds", warmupSeconds);
   assertPositive("cooldownSeconds", cooldownSeconds);
-  assertInteger("udpPort", udpPort, 1);
-  assertInRange("udpPort", udpPort, 1, 65535);
+  assertInteger("udpPort", udpPort, 1, 65535);
   const { topology, flows, branch } = scenario;
   const receiver = topology.hosts.find((h) =>
     h.id === scenario.receiverHostId

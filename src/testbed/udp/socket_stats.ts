@@ -14,11 +14,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertInteger,
-  assertPositive,
-} from "../../_validate.ts";
+import { assertInteger, assertPositive } from "../../_validate.ts";
 
 /** One socket's line of `/proc/net/udp`. */
 export interface UdpSocketStats {
@@ -48,8 +44,7 @@ export function udpSocketStats(
   text: string,
   localPort: number,
 ): UdpSocketStats[] {
-  assertInteger("localPort", localPort, 1);
-  assertInRange("localPort", localPort, 1, 65535);
+  assertInteger("localPort", localPort, 1, 65535);
   const out: UdpSocketStats[] = [];
   for (const line of text.split("\n").slice(1)) {
     const f = line.trim().split(/\s+/);

@@ -9,11 +9,7 @@
  * @module
  */
 
-import {
-  assertInRange,
-  assertInteger,
-  assertPositive,
-} from "../../_validate.ts";
+import { assertInteger, assertPositive } from "../../_validate.ts";
 import { MAX_PACKET_BYTES, MIN_PACKET_BYTES } from "./probe.ts";
 import type { ReceiverReport } from "./tally.ts";
 
@@ -119,11 +115,9 @@ function toolArgv(script: string, args: readonly string[]): string[] {
  * ```
  */
 export function senderArgv(options: SenderOptions): string[] {
-  assertInteger("port", options.port, 1);
-  assertInRange("port", options.port, 1, 65535);
+  assertInteger("port", options.port, 1, 65535);
   assertPositive("packetsPerSecond", options.packetsPerSecond);
-  assertInteger("packetBytes", options.packetBytes);
-  assertInRange(
+  assertInteger(
     "packetBytes",
     options.packetBytes,
     MIN_PACKET_BYTES,
@@ -154,8 +148,7 @@ export function senderArgv(options: SenderOptions): string[] {
  * ```
  */
 export function receiverArgv(options: ReceiverOptions): string[] {
-  assertInteger("port", options.port);
-  assertInRange("port", options.port, 0, 65535);
+  assertInteger("port", options.port, 0, 65535);
   assertInteger("expect", options.expect, 1);
   assertInteger("runId", options.runId);
   assertPositive("maxSeconds", options.maxSeconds);
