@@ -430,7 +430,41 @@ Deno.test("reference bands and lines: per facet or everywhere, labelled", async 
         y: "lost",
         references: [{ label: "x", y1: 1 }],
       }),
-    /references\[0\] must give either y, or both y1 and y2/,
+    /references\[0\] must give one of y, slope, or both y1 and y2/,
+  );
+  // A line through the origin (lost = 0.5 s x rate), labelled in each facet.
+  const sloped = await sweepFigure(rows, {
+    x: "packetsPerSecond",
+    y: "lost",
+    facet: "size",
+    references: [{ slope: 0.5, label: "about 0.5 s of traffic" }],
+  });
+  const slopedTexts = textBoxes(parse(sloped.svg)).map((b) => b.text);
+  assert.equal(
+    slopedTexts.filter((t) => t === "about 0.5 s of traffic").length,
+    2,
+  );
+  assert.throws(
+    () =>
+      sweepFigure(rows, {
+        x: "packetsPerSecond",
+        y: "lost",
+        references: [{ label: "x", y: 1, slope: 2 }],
+      }),
+    /references\[0\] must give one of y, slope, or both y1 and y2/,
+  );
+  assert.throws(
+    () =>
+      sweepFigure(rows, {
+        x: "packetsPerSecond",
+        y: "lost",
+        references: [{
+          label: "x",
+          y: 1,
+          labelPosition: "left" as "above",
+        }],
+      }),
+    /references\[0\]\.labelPosition must be "above" or "below"; got "left"/,
   );
 });
 

@@ -33,8 +33,10 @@ import type { AxisUnit } from "./ticks.ts";
 export interface ReferenceBand {
   /** The text drawn beside it, e.g. "paper: about 0.5 s". */
   label: string;
-  /** A line at this y. Give `y` or both `y1` and `y2`. */
+  /** A line at this y. Give `y`, `slope`, or both `y1` and `y2`. */
   y?: number;
+  /** A line through the origin, y = slope x (e.g. "about 0.5 s worth of traffic": lost packets = 0.5 s x rate), drawn over the x values of the rows. */
+  slope?: number;
   /** Bottom of the band. */
   y1?: number;
   /** Top of the band. */
@@ -43,6 +45,8 @@ export interface ReferenceBand {
   facet?: string | number;
   /** Take the colour of this series. Default grey. */
   series?: string;
+  /** Where a line's label goes: "above" or "below" it. Default "above". */
+  labelPosition?: "above" | "below";
 }
 
 /** A measured series drawn beside the model's means: one point per row (per run). */
@@ -134,10 +138,12 @@ const OPTION_KEYS: readonly string[] = [
 const REFERENCE_KEYS: readonly string[] = [
   "label",
   "y",
+  "slope",
   "y1",
   "y2",
   "facet",
   "series",
+  "labelPosition",
 ];
 
 const MEASURED_KEYS: readonly string[] = [
@@ -224,16 +230,30 @@ function measuredPoints(
 
 function checkReference(r: ReferenceBand, i: number): void {
   assertKnownKeys(`references[${i}]`, r, REFERENCE_KEYS);
-  const line = r.y !== undefined;
+  const kinds = [
+    r.y !== undefined,
+    r.slope !== undefined,
+    r.y1 !== undefined || r.y2 !== undefined,
+  ].filter(Boolean).length;
   const band = r.y1 !== undefined || r.y2 !== undefined;
-  if (line === band || (band && (r.y1 === undefined || r.y2 === undefined))) {
+  if (kinds !== 1 || (band && (r.y1 === undefined || r.y2 === undefined))) {
     throw new RangeError(
-      `references[${i}] must give either y, or both y1 and y2; got ${
-        JSON.stringify({ y: r.y, y1: r.y1, y2: r.y2 })
+      `references[${i}] must give one of y, slope, or both y1 and y2; got ${
+        JSON.stringify({ y: r.y, slope: r.slope, y1: r.y1, y2: r.y2 })
       }`,
     );
   }
-  for (const key of ["y", "y1", "y2"] as const) {
+  if (
+    r.labelPosition !== undefined && r.labelPosition !== "above" &&
+    r.labelPosition !== "below"
+  ) {
+    throw new RangeError(
+      `references[${i}].labelPosition must be "above" or "below"; got ${
+        JSON.stringify(r.labelPosition)
+      }`,
+    );
+  }
+  for (const key of ["y", "slope", "y1", "y2"] as const) {
     if (r[key] !== undefined) assertFinite(`references[${i}].${key}`, r[key]);
   }
 }
@@ -303,6 +323,35 @@ export function sweepFigure(
       }];
       // A reference without a facet is drawn in every facet (no fx channel).
       const where = options.facet && r.facet !== undefined ? fx : {};
+      if (r.slope !== undefined) {
+        const xs = [...data.map((d) => d.x), ...measured.map((m) => m.x)];
+        const ends = [Math.min(...xs), Math.max(...xs)].map((x) => ({
+          x,
+          y: r.slope! * x,
+          label: r.label,
+        }));
+        marks.push(Plot.line(ends, {
+          x: "x",
+          y: "y",
+          stroke: color,
+          strokeDasharray: "5 4",
+        }));
+        // Labelled under the line, from a third of the way along: clear of
+        // the points at its ends, and below a line that rises to the right.
+        const middle = ends[0].x + (ends[1].x - ends[0].x) / 3;
+        marks.push(Plot.text([{ ...ends[0], x: middle, y: r.slope * middle }], {
+          x: "x",
+          y: "y",
+          text: "label",
+          textAnchor: "start",
+          dx: 6,
+          dy: 10,
+          fill: color,
+          fontSize: 10,
+          ariaLabel: `reference ${i}`,
+        }));
+        continue;
+      }
       if (r.y !== undefined) {
         marks.push(Plot.ruleY(rowsOf, {
           y: "y",
@@ -325,8 +374,8 @@ export function sweepFigure(
         frameAnchor: "right",
         textAnchor: "end",
         dx: -4,
-        // Above a line; inside a band, under its top.
-        dy: r.y !== undefined ? -6 : 12,
+        // Above (or below) a line; inside a band, under its top.
+        dy: r.y === undefined ? 12 : r.labelPosition === "below" ? 12 : -6,
         fill: color,
         fontSize: 10,
         ariaLabel: `reference ${i}`,
