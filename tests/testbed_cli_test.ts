@@ -217,3 +217,46 @@ Deno.test("the probe tools: --help exits 0; bad flags and numbers exit 2 with us
     assert.match(r.stderr, /Usage:/);
   }
 });
+
+Deno.test("one command-line parser: every program's flags go through src/cli/_args.ts", async () => {
+  const shared = await import("../src/cli/_args.ts");
+  const testbedPath = await import("../src/testbed/_args.ts");
+  for (const name of ["parseFlags", "parseIntegerFlag", "runProgram"]) {
+    assert.equal(
+      testbedPath[name as keyof typeof testbedPath],
+      shared[name as keyof typeof shared],
+      `src/testbed/_args.ts re-exports ${name}`,
+    );
+  }
+  // No second copy anywhere under src/: the one definition is in
+  // src/cli/_args.ts (found by walking the tree, so a new copy fails here).
+  const definitions: string[] = [];
+  const walk = async (dir: URL) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+      if (entry.isDirectory) await walk(url);
+      else if (
+        entry.name.endsWith(".ts") &&
+        /function parseFlags\b/.test(await Deno.readTextFile(url))
+      ) definitions.push(url.pathname.replace(/^.*\/src\//, "src/"));
+    }
+  };
+  await walk(new URL("../src/", import.meta.url));
+  assert.deepEqual(definitions, ["src/cli/_args.ts"]);
+  // The plane-separation CLI, which moved over, keeps the convention.
+  const planesep = new URL("../src/cli/planesep.ts", import.meta.url).pathname;
+  const help = await run(planesep, ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^usage: deno task planesep/);
+  for (
+    const [args, message] of [
+      [["bogus"], /unknown command "bogus"/],
+      [["run", "--rat", "5"], /unknown option --rat; did you mean --rate\?/],
+      [["run", "--routes", ""], /--routes must be an integer in .*; got ""/],
+    ] as const
+  ) {
+    const r = await run(planesep, [...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});

@@ -12,8 +12,9 @@
 // - progress: a bar redrawn in place on a terminal, periodic plain lines
 //   otherwise (see `stderrProgress` in src/sweep/progress.ts).
 //
-// The parser is a superset of the testbed's (src/testbed/_args.ts), with
-// the same names, so a program moves over by changing its import.
+// Every program uses this parser: the CLIs here, the testbed's probe tools
+// (src/testbed/udp/) and, through the re-export in src/testbed/_args.ts,
+// the VM testbed's CLI.
 
 import { nearestName } from "../_validate.ts";
 

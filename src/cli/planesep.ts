@@ -23,7 +23,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "../testbed/_args.ts";
+} from "./_args.ts";
 import { checkHost } from "../testbed/host/command.ts";
 import { cleanRuns, describeResources } from "../testbed/host/mod.ts";
 import {
