@@ -10,7 +10,7 @@ import {
   measuredPlaneSeparationRows,
   measuredVmTestbedRows,
 } from "../reproduce/measured.ts";
-import type { MeasuredEvidence } from "../reproduce/run.ts";
+import type { MeasuredEvidence } from "../reproduce/measured.ts";
 import type { SweepRow } from "../sweep/sweep.ts";
 
 const DATA = new URL("../../data/", import.meta.url);

@@ -7,6 +7,38 @@
  */
 
 import type { SweepRow } from "../sweep/sweep.ts";
+import type { ClaimCheck } from "./claims.ts";
+
+/** Runs measured on a real system, in the evidence rows' columns (see {@linkcode ClaimInputs}). */
+export interface MeasuredEvidence {
+  /** Where they come from, e.g. "Open vSwitch testbed (data/testbed/migration.csv)". */
+  readonly source: string;
+  /** The runs. */
+  readonly rows: readonly SweepRow[];
+  /** Measured negative controls: runs of a changed mechanism (e.g. the prototype's what-ifs) under which a claim must fail. Default none. */
+  readonly controls?: readonly {
+    readonly claim: string;
+    readonly change: string;
+    readonly rows: readonly SweepRow[];
+  }[];
+}
+
+/** The claims' verdicts on one source of measured evidence. */
+export interface MeasuredChecks {
+  /** The evidence's source. */
+  readonly source: string;
+  /** Runs in it. */
+  readonly runs: number;
+  /** Each claim's check (its shape, for a system of another scale), by id. */
+  readonly checks: Readonly<Record<string, ClaimCheck>>;
+  /** The measured negative controls, each with its claim's check. */
+  readonly controls: readonly {
+    readonly claim: string;
+    readonly change: string;
+    readonly check: ClaimCheck;
+    readonly behaved: boolean;
+  }[];
+}
 
 const num = (row: SweepRow, key: string): number => {
   const v = row[key];

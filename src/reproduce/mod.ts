@@ -63,13 +63,13 @@ export {
 } from "./sensitivity.ts";
 export {
   groupBy,
+  type MeasuredChecks,
+  type MeasuredEvidence,
   measuredOpenflowRows,
   measuredPlaneSeparationRows,
   measuredVmTestbedRows,
 } from "./measured.ts";
 export {
-  type MeasuredChecks,
-  type MeasuredEvidence,
   type OutputFile,
   reproducePaper,
   type Reproduction,

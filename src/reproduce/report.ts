@@ -11,7 +11,7 @@ import { type ClaimResult, CLAIMS } from "./claims.ts";
 import type { ControlResult } from "./controls.ts";
 import type { NamedFigure } from "./figures.ts";
 import type { SensitivityRow } from "./sensitivity.ts";
-import type { MeasuredChecks } from "./run.ts";
+import type { MeasuredChecks } from "./measured.ts";
 
 /** What the report says about the run that produced it. */
 export interface ReportContext {
