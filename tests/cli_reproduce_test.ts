@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { parquetReadObjects } from "hyparquet";
 import { EnvironmentError } from "../src/cli/_args.ts";
-import { findFontFile, shippedFontFile } from "../src/cli/_fonts.ts";
+import {
+  defaultFontFile,
+  findFontFile,
+  shippedFontFile,
+} from "../src/plot/_font.ts";
 import { prepareOutputSet } from "../src/cli/_output_set.ts";
 import { parseCsv } from "../src/sweep/csv.ts";
 import { needsRoot, skipIf } from "./_skip.ts";
@@ -398,17 +402,36 @@ Deno.test("no write permission for the output folder: exit 3 naming the permissi
 Deno.test("the font: the package's own first; none at all is an exit-3 error before computing", async () => {
   const shipped = shippedFontFile()!;
   assert.ok(shipped.endsWith("fonts/DejaVuSans.ttf"));
-  assert.deepEqual(findFontFile(undefined, []), {
+  assert.deepEqual(findFontFile(undefined, () => []), {
     path: shipped,
     source: "package",
   });
   // Without the package's copy, the system's; without either, none.
   const notShipped = (p: string) => p !== shipped && p === "/sys/font.ttf";
-  assert.deepEqual(findFontFile(undefined, ["/sys/font.ttf"], notShipped), {
-    path: "/sys/font.ttf",
-    source: "system",
-  });
-  assert.equal(findFontFile(undefined, [], () => false), undefined);
+  assert.deepEqual(
+    findFontFile(undefined, () => ["/sys/font.ttf"], notShipped),
+    { path: "/sys/font.ttf", source: "system" },
+  );
+  assert.deepEqual(
+    defaultFontFile(() => ["/sys/font.ttf"], notShipped),
+    "/sys/font.ttf",
+  );
+  // The system paths are not even listed while the package's font is there
+  // (listing them asks for the home folder: a permission prompt).
+  assert.deepEqual(
+    findFontFile(undefined, () => {
+      throw new Error("system paths listed");
+    }),
+    { path: shipped, source: "package" },
+  );
+  assert.equal(findFontFile(undefined, () => [], () => false), undefined);
+  // The library's default on a system with neither: an error that names
+  // the option that fixes it and what was looked for.
+  assert.throws(
+    () =>
+      defaultFontFile(() => ["/usr/share/fonts/DejaVuSans.ttf"], () => false),
+    /^Error: no DejaVu Sans for the PNG text: the package's .*fonts\/DejaVuSans\.ttf is not on disk and none of \/usr\/share\/fonts\/DejaVuSans\.ttf exists; pass fontFile/,
+  );
   const run = await reproduce([
     "--quick",
     "--out",

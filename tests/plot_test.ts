@@ -19,6 +19,7 @@ import {
   timelineRows,
   timelineRuns,
 } from "../mod.ts";
+import { svgToPng } from "../src/plot/mod.ts";
 import { MECHANISMS } from "../src/mechanisms/mod.ts";
 import { collisions, textBoxes } from "../src/plot/_svg_text.ts";
 
@@ -63,7 +64,7 @@ function inkOutside(svg: string): number {
   const image = new Resvg(wrapped, {
     font: {
       loadSystemFonts: false,
-      fontFiles: [DEFAULT_FONT_FILE],
+      fontFiles: [FONT_FILE],
       defaultFontFamily: "DejaVu Sans",
       sansSerifFamily: "DejaVu Sans",
     },
@@ -98,14 +99,24 @@ function gridLines(svg: string, axis: string): number {
   return group ? group.querySelectorAll("line").length : 0;
 }
 
-const hasFont = (() => {
-  try {
-    Deno.statSync(DEFAULT_FONT_FILE);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+// The package's own font: part of the repository, so never missing here.
+const FONT_FILE = DEFAULT_FONT_FILE!;
+
+Deno.test("PNG text without a fontFile: the package's DejaVu Sans on every system, never a Debian-only path", async () => {
+  assert.ok(FONT_FILE.endsWith("/fonts/DejaVuSans.ttf"), FONT_FILE);
+  assert.ok(!FONT_FILE.startsWith("/usr/share/fonts"));
+  const svg = (text: string) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20"><text x="2" y="14" font-family="DejaVu Sans" font-size="12">${text}</text></svg>`;
+  const [byDefault, withShipped, blank] = await Promise.all([
+    svgToPng(svg("0.5 s"), { scale: 1 }),
+    svgToPng(svg("0.5 s"), { scale: 1, fontFile: FONT_FILE }),
+    svgToPng(svg(""), { scale: 1 }),
+  ]);
+  // The default draws the same pixels as the shipped font, and text at all
+  // (a missing font would give the blank image).
+  assert.deepEqual(byDefault, withShipped);
+  assert.notDeepEqual(byDefault, blank);
+});
 
 // --- margins -------------------------------------------------------------
 
@@ -113,7 +124,6 @@ const sixDigits = [1, 2, 3, 4, 5].map((i) => ({ x: i, y: i * 35_000 }));
 
 Deno.test({
   name: "six-digit ticks are not cut: no glyph outside the canvas (resvg)",
-  ignore: !hasFont,
   fn: async () => {
     const options = {
       width: 400,

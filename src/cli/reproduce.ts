@@ -29,7 +29,7 @@ import {
   stringFlag,
   UsageError,
 } from "./_args.ts";
-import { findFontFile } from "./_fonts.ts";
+import { findFontFile } from "../plot/_font.ts";
 import { loadMeasuredEvidence } from "./_measured_files.ts";
 import { type OutputEntry, prepareOutputSet } from "./_output_set.ts";
 import { gitCommit } from "./_provenance.ts";

@@ -15,6 +15,7 @@
 import type * as PlotModule from "@observablehq/plot";
 import { assertInRange, assertKnownKeys } from "../_validate.ts";
 import { composeSvg, escapeXml } from "./_compose.ts";
+import { defaultFontFile, shippedFontFile } from "./_font.ts";
 import { adjustAxes, refit, type Rendered, withoutUnits } from "./_fit.ts";
 import type { AxisUnit } from "./ticks.ts";
 
@@ -41,13 +42,29 @@ export interface Figure {
 export interface PngOptions {
   /** Scale factor over the SVG size. Default 2 (crisp at normal size). */
   scale?: number;
-  /** Font file used for all text. Default DejaVu Sans from Debian. */
+  /**
+   * Font file used for all text (DejaVu Sans: figures name that family).
+   * Default the package's fonts/DejaVuSans.ttf ({@linkcode DEFAULT_FONT_FILE}),
+   * else the system's DejaVu Sans where one of the usual paths (Debian,
+   * Fedora, Arch, macOS, Windows...) holds it; with neither, PNG rendering
+   * is an error that names this option.
+   */
   fontFile?: string;
 }
 
-/** The default font for PNG output (Debian's fonts-dejavu-core). */
-export const DEFAULT_FONT_FILE =
-  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+/**
+ * The font shipped with the package (fonts/DejaVuSans.ttf), the default of
+ * {@linkcode PngOptions.fontFile}, on every system; undefined when this
+ * module is not on disk (imported from a URL), where the system's DejaVu
+ * Sans or `fontFile` serves.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_FONT_FILE } from "@vnmig/vnmig/plot";
+ * if (DEFAULT_FONT_FILE !== undefined && !DEFAULT_FONT_FILE.endsWith("DejaVuSans.ttf")) throw new Error();
+ * ```
+ */
+export const DEFAULT_FONT_FILE: string | undefined = shippedFontFile();
 
 let loaded: Promise<{ plot: Plot; document: Document }> | undefined;
 
@@ -333,12 +350,12 @@ export async function svgToPng(
 ): Promise<Uint8Array> {
   const scale = options.scale ?? 2;
   assertInRange("scale", scale, 0.1, 16);
-  const fontFile = options.fontFile ?? DEFAULT_FONT_FILE;
+  const fontFile = options.fontFile ?? defaultFontFile();
   // Without its font, resvg would silently draw a figure with no text.
   const { existsSync } = await import("node:fs");
   if (!existsSync(fontFile)) {
     throw new RangeError(
-      `fontFile must name a readable font file (Debian: apt-get install fonts-dejavu-core); got ${
+      `fontFile must name a readable font file (DejaVu Sans; the package ships fonts/DejaVuSans.ttf); got ${
         JSON.stringify(fontFile)
       }`,
     );

@@ -2,7 +2,9 @@
 // Sans"; the package ships that font (fonts/DejaVuSans.ttf, a subset, see
 // fonts/README.md), so PNGs come out the same on every system. The
 // system's DejaVu Sans, where one of the usual paths holds it, is the
-// fallback when the package's copy is not on disk (imported from a URL).
+// fallback when the package's copy is not on disk (the module imported
+// from a URL, or bundled elsewhere). Used by svgToPng's default and by the
+// reproduce command's --font.
 
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
@@ -16,6 +18,9 @@ export function shippedFontFile(): string | undefined {
 
 /** Where systems keep DejaVu Sans (Debian and Ubuntu, Fedora, Arch, openSUSE, FreeBSD, macOS, Windows). */
 export function systemFontFiles(): string[] {
+  // homedir() needs a permission the reproduce task does not grant (and
+  // Deno would prompt for it on a terminal): only asked when the shipped
+  // font is missing, and its absence only drops one candidate.
   const home = (() => {
     try {
       return homedir();
@@ -48,11 +53,12 @@ export interface FoundFont {
 /**
  * The font file to draw PNGs with: `explicit` when given (it must exist),
  * else the package's, else the first system path that exists; undefined
- * when there is none. `candidates` replaces the system paths (tests).
+ * when there is none. `candidates` replaces the system paths (tests); it
+ * is only called when the package's font is missing.
  */
 export function findFontFile(
   explicit?: string,
-  candidates: readonly string[] = systemFontFiles(),
+  candidates: () => readonly string[] = systemFontFiles,
   exists: (path: string) => boolean = existsSync,
 ): FoundFont | undefined {
   if (explicit !== undefined) {
@@ -62,6 +68,26 @@ export function findFontFile(
   if (shipped !== undefined && exists(shipped)) {
     return { path: shipped, source: "package" };
   }
-  const system = candidates.find((path) => exists(path));
+  const system = candidates().find((path) => exists(path));
   return system === undefined ? undefined : { path: system, source: "system" };
+}
+
+/**
+ * The default font file of svgToPng: the package's, else the system's;
+ * none is an error that says what was looked for and names the option
+ * that fixes it.
+ */
+export function defaultFontFile(
+  candidates: () => readonly string[] = systemFontFiles,
+  exists: (path: string) => boolean = existsSync,
+): string {
+  const found = findFontFile(undefined, candidates, exists);
+  if (found !== undefined) return found.path;
+  const shipped = shippedFontFile() ??
+    new URL("../../fonts/DejaVuSans.ttf", import.meta.url).href;
+  throw new Error(
+    `no DejaVu Sans for the PNG text: the package's ${shipped} is not on disk and none of ${
+      candidates().join(", ")
+    } exists; pass fontFile (the path of DejaVuSans.ttf) in the PNG options`,
+  );
 }
