@@ -26,3 +26,18 @@ export function skipIf(
 export function needsRoot(what: string): string | undefined {
   return Deno.uid() === 0 ? undefined : `needs root (${what})`;
 }
+
+/**
+ * Deno.test, skipped when `reason` is defined, with the reason recorded
+ * under the test's name: the one way tests here skip (a bare `ignore:`
+ * would skip without saying why; tests/skip_reasons_test.ts looks).
+ */
+export function testUnless(
+  reason: string | undefined,
+  definition: Deno.TestDefinition,
+): void {
+  Deno.test({
+    ...definition,
+    ignore: skipIf(definition.name, reason) !== undefined,
+  });
+}

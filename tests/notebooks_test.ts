@@ -29,6 +29,7 @@ import {
   selectNotebooks,
 } from "../src/cli/_notebook_runner.ts";
 import { SURVIVAL_VERDICTS } from "../src/xen/control_plane.ts";
+import { testUnless } from "./_skip.ts";
 
 const missing = await jupyterMissing();
 if (missing) console.warn(`notebooks not executed: ${missing}`);
@@ -185,9 +186,8 @@ Deno.test("a run passes only with every display and a titled figure", () => {
 // --- running them ---------------------------------------------------------
 
 for (const notebook of notebooks) {
-  Deno.test({
+  testUnless(missing ?? undefined, {
     name: `notebook ${notebook} runs and shows its figures`,
-    ignore: missing !== null,
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
@@ -212,10 +212,9 @@ function parse(svg: string): Element {
     .documentElement as unknown as Element;
 }
 
-Deno.test({
+testUnless(missing ?? undefined, {
   name:
     "notebook 06 with a slow BFD (2 s x 3): every protocol's margin is drawn in its verdict's colour",
-  ignore: missing !== null,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -243,9 +242,8 @@ Deno.test({
   },
 });
 
-Deno.test({
+testUnless(missing ?? undefined, {
   name: "notebook 05 at 200,000 packets/s: exact counts, a small figure",
-  ignore: missing !== null,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

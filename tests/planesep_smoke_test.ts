@@ -7,6 +7,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { checkHost } from "../src/testbed/host/command.ts";
 import { PLANESEP_BINARIES } from "../src/testbed/plane_separation/harness.ts";
+import { testUnless } from "./_skip.ts";
 
 const host = await checkHost({
   binaries: PLANESEP_BINARIES,
@@ -15,10 +16,9 @@ const host = await checkHost({
   .catch((e) => ({ available: false, reason: String(e) }));
 if (!host.available) console.log(`planesep smoke test skipped: ${host.reason}`);
 
-Deno.test({
+testUnless(host.available ? undefined : host.reason, {
   name:
     "planesep smoke: no data lost, adjacency survives, control delayed not lost, removal at resume loses",
-  ignore: !host.available,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {

@@ -20,6 +20,7 @@ import {
 } from "../src/testbed/mod.ts";
 import { listRuns, type RegisteredRun } from "../src/testbed/host/mod.ts";
 import { readTestbedRows } from "../src/testbed/mod.ts";
+import { testUnless } from "./_skip.ts";
 
 const CLI = new URL("../src/cli/testbed.ts", import.meta.url).pathname;
 
@@ -93,6 +94,15 @@ if (!availability.available) {
     `testbed_ovs_run_test: skipping the Open vSwitch runs: ${availability.reason}`,
   );
 }
+/** Deno.test for a test that runs Open vSwitch: skipped where it cannot, with the reason recorded for the summary. */
+function ovsTest(definition: Deno.TestDefinition): void {
+  testUnless(
+    availability.available
+      ? undefined
+      : `needs Open vSwitch and root: ${availability.reason}`,
+    definition,
+  );
+}
 
 async function ourLinks(prefix: string): Promise<string[]> {
   const out = await new Deno.Command("ip", { args: ["-o", "link", "show"] })
@@ -102,10 +112,9 @@ async function ourLinks(prefix: string): Promise<string[]> {
     .filter((n) => n.startsWith(prefix));
 }
 
-Deno.test({
+ovsTest({
   name:
     "Open vSwitch testbed: paper ordering (drained) loses nothing; delete-old-first with a 0.1 s gap loses what the model predicts",
-  ignore: !availability.available,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -178,10 +187,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+ovsTest({
   name:
     "a sweep interrupted by SIGINT keeps its finished runs, whole, with their figures, and leaves nothing",
-  ignore: !availability.available,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -233,10 +241,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+ovsTest({
   name:
     "SIGKILL mid-run: the leftovers are registered; the next run refuses, naming clean; clean removes exactly them; a following run passes",
-  ignore: !availability.available,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -312,10 +319,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+ovsTest({
   name:
     "SIGINT while Open vSwitch starts: both daemons end, nothing is left, exit 130",
-  ignore: !availability.available,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -343,10 +349,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+ovsTest({
   name:
     "clean removes what the earlier version left, by its names, and nothing else",
-  ignore: !availability.available,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {

@@ -22,6 +22,7 @@ import {
   udpSocketStats,
   waitForDrainedSocket,
 } from "../src/testbed/udp/mod.ts";
+import { testUnless } from "./_skip.ts";
 
 Deno.test("ReceiverTally counts lost, duplicated, reordered packets and gaps exactly", () => {
   const tally = new ReceiverTally(20);
@@ -167,6 +168,9 @@ Deno.test("waitForDrainedSocket waits for two empty reads in a row, and gives up
 });
 
 const linux = Deno.build.os === "linux";
+const NOT_LINUX = linux
+  ? undefined
+  : "not Linux: no /proc/net/udp to check the tally against";
 if (!linux) {
   console.log(
     "testbed_udp_test: not Linux: no /proc/net/udp to check the tally against; skipping",
@@ -221,10 +225,9 @@ async function stream(count: number, rate: number, hold: boolean) {
   return { start, sent, report, socket };
 }
 
-Deno.test({
+testUnless(NOT_LINUX, {
   name:
     "udp probes on loopback: every probe sent is received once, in order, or counted as dropped by the kernel",
-  ignore: !linux,
   async fn() {
     const count = 2000;
     const rate = 4000;
@@ -262,10 +265,9 @@ Deno.test({
   },
 });
 
-Deno.test({
+testUnless(NOT_LINUX, {
   name:
     "udp probes on loopback, receiver held: the kernel keeps the first probes up to its buffer and drops the rest, and the tally says exactly that",
-  ignore: !linux,
   async fn() {
     const count = 3000;
     const { sent, report, socket } = await stream(count, 20_000, true);

@@ -28,6 +28,7 @@ import {
   PAGE_BYTES,
 } from "../src/testbed/qemu/ram.ts";
 import { dirtierRateFromConsole } from "../src/testbed/qemu/run.ts";
+import { testUnless } from "./_skip.ts";
 
 async function have(binary: string): Promise<boolean> {
   return (await new Deno.Command("sh", {
@@ -287,50 +288,55 @@ Deno.test("dirtier progress lines give its achieved rate", () => {
   );
 });
 
-Deno.test({
-  name:
-    "dirtier: compiles statically, checks its arguments, fills its working set before it says ready",
-  ignore: !(await have("gcc")),
-  fn: async () => {
-    const dir = Deno.makeTempDirSync();
-    const source =
-      new URL("../src/testbed/qemu/guest/dirtier.c", import.meta.url).pathname;
-    const cc = await new Deno.Command("gcc", {
-      args: ["-static", "-O2", "-Wall", "-Werror", "-o", `${dir}/d`, source],
-    }).output();
-    ok(cc.success, new TextDecoder().decode(cc.stderr));
-    for (
-      const args of [["0", "10", "rr", "1"], ["10", "10", "zigzag", "1"], [
-        "10",
-        "-1",
-        "rr",
-        "1",
-      ], ["10", "10", "rr"]]
-    ) {
-      const r = await new Deno.Command(`${dir}/d`, { args, stderr: "piped" })
-        .output();
-      strictEqual(r.code, 2, args.join(" "));
-    }
-    const child = new Deno.Command(`${dir}/d`, {
-      args: ["1000", "256", "random", "3"],
-      stdout: "piped",
-    }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    const { value } = await reader.read();
-    ok(
-      value?.startsWith(
-        "vnmig-dirtier ready pages_per_second=1000 working_set_pages=256 pattern=random seed=3",
-      ),
-      value,
-    );
-    child.kill("SIGKILL");
-    await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    Deno.removeSync(dir, { recursive: true });
+testUnless(
+  (await have("gcc"))
+    ? undefined
+    : "needs gcc (the guest's dirtier is a static C program)",
+  {
+    name:
+      "dirtier: compiles statically, checks its arguments, fills its working set before it says ready",
+    fn: async () => {
+      const dir = Deno.makeTempDirSync();
+      const source =
+        new URL("../src/testbed/qemu/guest/dirtier.c", import.meta.url)
+          .pathname;
+      const cc = await new Deno.Command("gcc", {
+        args: ["-static", "-O2", "-Wall", "-Werror", "-o", `${dir}/d`, source],
+      }).output();
+      ok(cc.success, new TextDecoder().decode(cc.stderr));
+      for (
+        const args of [["0", "10", "rr", "1"], ["10", "10", "zigzag", "1"], [
+          "10",
+          "-1",
+          "rr",
+          "1",
+        ], ["10", "10", "rr"]]
+      ) {
+        const r = await new Deno.Command(`${dir}/d`, { args, stderr: "piped" })
+          .output();
+        strictEqual(r.code, 2, args.join(" "));
+      }
+      const child = new Deno.Command(`${dir}/d`, {
+        args: ["1000", "256", "random", "3"],
+        stdout: "piped",
+      }).spawn();
+      const reader = child.stdout.pipeThrough(new TextDecoderStream())
+        .getReader();
+      const { value } = await reader.read();
+      ok(
+        value?.startsWith(
+          "vnmig-dirtier ready pages_per_second=1000 working_set_pages=256 pattern=random seed=3",
+        ),
+        value,
+      );
+      child.kill("SIGKILL");
+      await child.status;
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      Deno.removeSync(dir, { recursive: true });
+    },
   },
-});
+);
 
 /** A fake QEMU: greets, answers, and emits events on a unix socket. */
 async function fakeQemu(

@@ -11,9 +11,9 @@ import {
 } from "../src/testbed/host/mod.ts";
 import { processStartTicks } from "../src/testbed/host/_proc.ts";
 import { writeRunState } from "../src/testbed/host/registry.ts";
+import { needsRoot, testUnless } from "./_skip.ts";
 
 const CHILD = new URL("./vmtestbed_host_child.ts", import.meta.url).pathname;
-const root = Deno.uid() === 0;
 
 function alive(pid: number): boolean {
   return processStartTicks(pid) !== undefined;
@@ -254,10 +254,9 @@ Deno.test("host: SIGINT tears the run down and exits 130", async () => {
   Deno.removeSync(runRoot, { recursive: true });
 });
 
-Deno.test({
+testUnless(needsRoot("creates namespaces, bridges, veths and shaping"), {
   name:
     "host (root): namespaces, bridges, veths and shaping, after teardown and after kill -9",
-  ignore: !root,
   fn: async () => {
     const host = await checkHost();
     ok(host.available, host.reason);
