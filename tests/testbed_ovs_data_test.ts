@@ -10,6 +10,7 @@ import { compareOutcomes } from "../src/migration/mod.ts";
 import {
   BROKEN_VARIANTS,
   CACHED_VARIANTS,
+  formatTableMissSwitches,
   OVS_CALIBRATION_FACTOR,
   OVS_TESTBED_PROFILE,
   OVS_TESTBED_TOLERANCES,
@@ -17,6 +18,7 @@ import {
   PAPER_AS_PLANNED,
   PAPER_DRAIN,
   paperOvsScenario,
+  parseTableMissSwitches,
   predictOvsMigration,
   profileFromCalibration,
   readTestbedRows,
@@ -77,6 +79,87 @@ Deno.test("the committed sweep reads against its schema and writes back byte for
       ),
     /column datapathFlowCache: must be true or false; got "no"/,
   );
+});
+
+Deno.test("tableMissSwitches: switch:packets pairs in switch order, read back exactly, summing to the table-miss count", () => {
+  // The committed runs: every cell reads and writes back as it is, and its
+  // counts add up to the run's table-miss packets.
+  let withDrops = 0;
+  for (const r of rows) {
+    const counts = parseTableMissSwitches(r.tableMissSwitches);
+    assert.equal(formatTableMissSwitches(counts), r.tableMissSwitches);
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      r.measuredTableMissPackets,
+    );
+    if (r.tableMissSwitches !== "") withDrops++;
+  }
+  assert.equal(withDrops, 22);
+  assert.deepEqual(parseTableMissSwitches("s2:51 s4:2"), { s2: 51, s4: 2 });
+  assert.equal(
+    formatTableMissSwitches({ s10: 1, s2: 3, s3: 0 }),
+    "s2:3 s10:1",
+  );
+  // Negative controls: each malformed cell is refused, saying why.
+  for (
+    const [cell, why] of [
+      ["s4:2 s2:51", /s2 after s4/],
+      ["s2:51 s2:1", /s2 after s2/],
+      ["s2:51  s4:2", /"" is not a pair/],
+      ["s2:51,s4:2", /"s2:51,s4:2" is not a pair/],
+      ["s2:0", /"s2:0" is not a pair/],
+      ["s2:-1", /"s2:-1" is not a pair/],
+      ["s2:1.5", /"s2:1\.5" is not a pair/],
+      ["s2:07", /"s2:07" is not a pair/],
+      ["s2", /"s2" is not a pair/],
+      [" s2:1", /"" is not a pair/],
+      ["s2:9999999999999999", /above 2\^53 - 1/],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseTableMissSwitches(cell),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message.startsWith("tableMissSwitches must be switch:packets") &&
+        why.test(e.message),
+      cell,
+    );
+  }
+  assert.throws(
+    () => formatTableMissSwitches({ "s 2": 1 }),
+    /switch ids must be letters/,
+  );
+  // The reader applies both: the form, and the sum against the count.
+  const header = TESTBED_ROW_COLUMNS.map(([c]) => c).join(",");
+  const line = text.split("\n").find((l) => l.includes(",s2:51 s4:2,"))!;
+  assert.ok(line.includes(",53,s2:51 s4:2,"), line);
+  assert.equal(
+    readTestbedRows(`${header}\n${line}\n`)[0].tableMissSwitches,
+    "s2:51 s4:2",
+  );
+  assert.throws(
+    () =>
+      readTestbedRows(
+        `${header}\n${line.replace("s2:51 s4:2", "s4:2 s2:51")}\n`,
+      ),
+    /row 1, column tableMissSwitches: tableMissSwitches must be .*s2 after s4/,
+  );
+  assert.throws(
+    () =>
+      readTestbedRows(
+        `${header}\n${line.replace("s2:51 s4:2", "s2:50 s4:2")}\n`,
+      ),
+    /row 1, column tableMissSwitches: must be counts summing to measuredTableMissPackets \(53\); they sum to 52/,
+  );
+});
+
+Deno.test("data/testbed/README.md documents every column, in order, with its type", async () => {
+  const readme = await Deno.readTextFile(
+    new URL("../data/testbed/README.md", import.meta.url),
+  );
+  const documented = [...readme.matchAll(/^\| (\w+) \| ([\w?]+) \|/gm)]
+    .map((m) => [m[1], m[2]]).slice(1); // after the header row
+  assert.deepEqual(documented, TESTBED_ROW_COLUMNS.map(([c, t]) => [c, t]));
 });
 
 Deno.test("today's model and profile reproduce exactly the predicted timing of every committed run", () => {

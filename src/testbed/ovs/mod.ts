@@ -73,6 +73,8 @@ export {
   sweepPointScenario,
 } from "./experiments.ts";
 export {
+  formatTableMissSwitches,
+  parseTableMissSwitches,
   readTestbedRows,
   TESTBED_ROW_COLUMNS,
   type TestbedColumnType,

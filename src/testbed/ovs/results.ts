@@ -58,7 +58,13 @@ export interface TestbedRow {
   readonly measuredLostPackets: number;
   /** Probes the switches' flow tables dropped for want of an entry (measured). */
   readonly measuredTableMissPackets: number;
-  /** Where they were dropped, e.g. "s2:2 s4:1" ("" for none). */
+  /**
+   * Where they were dropped: the switches that dropped any, as
+   * `switch:packets` pairs separated by one space, in switch order, each
+   * count a positive integer, the counts summing to
+   * `measuredTableMissPackets`; "" for none. E.g. "s2:51 s4:2". Read it
+   * with {@linkcode parseTableMissSwitches}.
+   */
   readonly tableMissSwitches: string;
   /** Probes lost in the migration window (predicted). */
   readonly predictedLostPackets: number;
@@ -152,9 +158,7 @@ export function testbedRow(
     predictedAllAppliedAfterSeconds: predicted.allAppliedAfterSeconds,
     measuredLostPackets: lost.measured,
     measuredTableMissPackets: measured.tableMissPackets,
-    tableMissSwitches: Object.entries(measured.tableMissBySwitch).map((
-      [s, n],
-    ) => `${s}:${n}`).join(" "),
+    tableMissSwitches: formatTableMissSwitches(measured.tableMissBySwitch),
     predictedLostPackets: lost.predicted,
     windowPackets: measured.data.sentPackets,
     lostOutsideWindowPackets: measured.lostOutsideWindowPackets,
@@ -166,8 +170,96 @@ export function testbedRow(
   };
 }
 
-/** The type of a CSV column: a number, a boolean, text, or a number that may be "" (not applicable). */
-export type TestbedColumnType = "number" | "boolean" | "string" | "number?";
+/**
+ * The type of a CSV column: a number, a boolean, text, a number that may be
+ * "" (not applicable), or packet counts by switch (see
+ * {@linkcode parseTableMissSwitches}).
+ */
+export type TestbedColumnType =
+  | "number"
+  | "boolean"
+  | "string"
+  | "number?"
+  | "switchCounts";
+
+// A switch id in the counts column: no space (the pair separator) and no
+// colon (the id/count separator).
+const SWITCH_ID = /^[A-Za-z0-9_.-]+$/;
+const byId = (a: string, b: string) =>
+  a.localeCompare(b, "en", { numeric: true });
+
+/**
+ * The `tableMissSwitches` text of packet counts by switch: the switches
+ * with a count above 0, in switch order ("s2" before "s10"), as
+ * `switch:packets` pairs separated by one space; "" when none.
+ *
+ * @example
+ * ```ts
+ * import { formatTableMissSwitches } from "@vnmig/vnmig/testbed";
+ * if (formatTableMissSwitches({ s4: 2, s2: 51, s3: 0 }) !== "s2:51 s4:2") throw new Error();
+ * ```
+ */
+export function formatTableMissSwitches(
+  bySwitch: Readonly<Record<string, number>>,
+): string {
+  const pairs = Object.entries(bySwitch).filter(([, n]) => n !== 0);
+  for (const [id, n] of pairs) {
+    if (!SWITCH_ID.test(id)) {
+      throw new RangeError(
+        `switch ids must be letters, digits, "_", "." or "-"; got ${
+          JSON.stringify(id)
+        }`,
+      );
+    }
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new RangeError(
+        `table-miss packets of ${id} must be an integer in [0, 2^53 - 1]; got ${n}`,
+      );
+    }
+  }
+  return pairs.sort(([a], [b]) => byId(a, b)).map(([id, n]) => `${id}:${n}`)
+    .join(" ");
+}
+
+/**
+ * Reads a `tableMissSwitches` cell back into packet counts by switch: the
+ * exact form {@linkcode formatTableMissSwitches} writes ("" for none), or
+ * a RangeError that says what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { parseTableMissSwitches } from "@vnmig/vnmig/testbed";
+ * const counts = parseTableMissSwitches("s2:51 s4:2");
+ * if (counts.s2 !== 51 || counts.s4 !== 2 || Object.keys(parseTableMissSwitches("")).length !== 0) throw new Error();
+ * ```
+ */
+export function parseTableMissSwitches(text: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  if (text === "") return counts;
+  const fail = (why: string): never => {
+    throw new RangeError(
+      `tableMissSwitches must be switch:packets pairs (packets a positive integer) separated by one space, in switch order, or "" for none; ${why}; got ${
+        JSON.stringify(text)
+      }`,
+    );
+  };
+  let previous: string | undefined;
+  for (const pair of text.split(" ")) {
+    const m = pair.match(/^([^:\s]+):([1-9]\d{0,15})$/);
+    if (m === null || !SWITCH_ID.test(m[1])) {
+      fail(`${JSON.stringify(pair)} is not a pair`);
+    }
+    const [, id, packets] = m!;
+    if (previous !== undefined && byId(previous, id) >= 0) {
+      fail(`${id} after ${previous}`);
+    }
+    const n = Number(packets);
+    if (!Number.isSafeInteger(n)) fail(`${packets} is above 2^53 - 1`);
+    counts[id] = n;
+    previous = id;
+  }
+  return counts;
+}
 
 /**
  * The columns of data/testbed/migration.csv, in order, with their types:
@@ -202,7 +294,7 @@ export const TESTBED_ROW_COLUMNS: readonly (readonly [
   ["predictedAllAppliedAfterSeconds", "number"],
   ["measuredLostPackets", "number"],
   ["measuredTableMissPackets", "number"],
-  ["tableMissSwitches", "string"],
+  ["tableMissSwitches", "switchCounts"],
   ["predictedLostPackets", "number"],
   ["windowPackets", "number"],
   ["lostOutsideWindowPackets", "number"],
@@ -269,7 +361,26 @@ export function readTestbedRows(text: string): TestbedRow[] {
         );
       };
       if (type === "string") row[column] = cell;
-      else if (type === "boolean") {
+      else if (type === "switchCounts") {
+        let total = 0;
+        try {
+          for (const n of Object.values(parseTableMissSwitches(cell))) {
+            total += n;
+          }
+        } catch (error) {
+          throw new RangeError(
+            `testbed CSV row ${i + 1}, column ${column}: ${
+              (error as Error).message
+            }`,
+          );
+        }
+        if (total !== row.measuredTableMissPackets) {
+          fail(
+            `counts summing to measuredTableMissPackets (${row.measuredTableMissPackets}); they sum to ${total}`,
+          );
+        }
+        row[column] = cell;
+      } else if (type === "boolean") {
         if (cell !== "true" && cell !== "false") fail("true or false");
         row[column] = cell === "true";
       } else if (type === "number?" && cell === "") row[column] = "";
