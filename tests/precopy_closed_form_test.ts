@@ -109,7 +109,8 @@ Deno.test("closed form vs engine: the engine's hot set keeps Xen iterating where
 });
 
 Deno.test("closed form: valid only for lambda < 1, and says so; never above memory, never Infinity", () => {
-  for (const D of [1024, 2048, 1e6, 1e300]) {
+  // lambda = 1, 2, 1000 exactly, about 977, and absurd.
+  for (const D of [1024, 2048, 1024 * 1000, 1e6, 1e300]) {
     const r = closedFormPrecopy({
       memoryPages: 1024,
       dirtyPagesPerSecond: D,
@@ -120,10 +121,35 @@ Deno.test("closed form: valid only for lambda < 1, and says so; never above memo
     assert.match(r.note, /lambda >= 1: the closed form does not apply/);
     assert.equal(r.stopAndCopyPages, 1024);
     assert.equal(r.totalPages, 30 * 1024);
+    assert.equal(r.stopAndCopySeconds, 1);
     for (const v of Object.values(r)) {
       if (typeof v === "number") assert.ok(Number.isFinite(v));
     }
   }
+  // lambda = 1000 under the policies: Xen's volume cap stops it after 4
+  // rounds; SimGrid's time-out cuts it after 10^7 - 1 rounds of 1 s.
+  const thousand = {
+    memoryPages: 1024,
+    dirtyPagesPerSecond: 1024 * 1000,
+    linkPagesPerSecond: 1024,
+  };
+  assert.equal(closedFormRounds(thousand).lambda, 1000);
+  assert.deepEqual(closedFormRounds(thousand).stopReasons, ["max-factor"]);
+  const sg = closedFormRounds({ ...thousand, policy: "simgrid" });
+  assert.equal(sg.converged, false);
+  assert.equal(sg.iterativeRounds, 1e7 - 1);
+  // Finite inputs whose figures overflow a double are an error, not an
+  // Infinity.
+  assert.throws(
+    () =>
+      closedFormPrecopy({
+        memoryPages: 1e300,
+        dirtyPagesPerSecond: 2,
+        linkPagesPerSecond: 1,
+        iterativeRounds: 1e9,
+      }),
+    /the closed form overflows: .*memoryPages = 1e\+300, iterativeRounds = 1000000000/,
+  );
   const ok = closedFormPrecopy({
     memoryPages: 1024,
     dirtyPagesPerSecond: 1023,

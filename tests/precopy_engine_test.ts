@@ -119,6 +119,63 @@ Deno.test("a measured trace is used as given, round by round, its last value rep
   assert.equal(r.nonConvergence, "steady-state");
 });
 
+Deno.test("uniform random writes in the rounds: each round dirties M (1 - exp(-D t / M)) pages, t its length", () => {
+  const M = 32768;
+  const D = 5000;
+  const options: PrecopyOptions = {
+    memoryPages: M,
+    perPageOverheadBytes: 0,
+    dirty: uniformWrites({ pagesPerSecond: D }),
+    policy: composePolicy(XEN4, { skipBatchPages: 0, name: "no skip" }),
+  };
+  const unique = (t: number) => M * (1 - Math.exp(-D * t / M));
+  const pages = precopyMigration(options);
+  assert.ok(pages.rounds.length >= 4);
+  for (const [i, r] of pages.rounds.entries()) {
+    assert.equal(r.pagesDirtied, Math.round(unique(r.durationSeconds)));
+    // Without skipping, each round sends what the one before dirtied.
+    if (i > 0) assert.equal(r.pagesSent, pages.rounds[i - 1].pagesDirtied);
+  }
+  // Fluid bytes: the same expression, unrounded.
+  const fluid = precopyMigration({ ...options, accounting: "bytes" });
+  for (const r of fluid.rounds) {
+    const expected = unique(r.durationSeconds);
+    assert.ok(Math.abs(r.pagesDirtied - expected) <= 1e-9 * expected);
+  }
+  // Negative control: a round-robin writer (every write a new page while
+  // it has not lapped) dirties D t, more than the random writes touch.
+  const sweep = precopyMigration({
+    ...options,
+    dirty: roundRobinWrites({ pagesPerSecond: D }),
+  });
+  const first = sweep.rounds[0];
+  assert.equal(first.pagesDirtied, Math.ceil(D * first.durationSeconds));
+  assert.ok(first.pagesDirtied - pages.rounds[0].pagesDirtied > 300);
+});
+
+Deno.test("non-convergence: no stop and no fixed point within maxSimulatedRounds is answered as such", () => {
+  const options: PrecopyOptions = {
+    policy: "simgrid",
+    memoryBytes: 512 * 2 ** 20,
+    linkBitsPerSecond: 1e9,
+    dirty: roundRobinWrites({ pagesPerSecond: 20_000 }),
+  };
+  const cut = precopyMigration({ ...options, maxSimulatedRounds: 3 });
+  assert.equal(cut.converged, false);
+  assert.equal(cut.nonConvergence, "simulation-budget");
+  assert.equal(cut.iterations, 3);
+  assert.equal(cut.downtimeSeconds, 0);
+  assert.match(cut.note, /no steady state showed within 3 simulated rounds/);
+  // What was sent up to there is reported: the first three rounds.
+  const full = precopyMigration(options);
+  assert.equal(
+    cut.iterativeBytesSent,
+    full.rounds.slice(0, 3).reduce((s, r) => s + r.bytesSent, 0),
+  );
+  // Negative control: the default budget lets the same migration converge.
+  assert.ok(full.converged && full.iterations === 12);
+});
+
 Deno.test("no surprising defaults: a uniform writer takes the whole memory, nothing else is added", () => {
   const r = precopyMigration({
     policy: "simgrid",
@@ -268,6 +325,18 @@ Deno.test("bad input: an error naming the option, its value and the range; unkno
   assert.throws(
     () => precopyMigration({ resumeSeconds: -1 }),
     /resumeSeconds.*got -1/,
+  );
+  assert.throws(
+    () => precopyMigration({ recordRounds: "no" as never }),
+    /recordRounds must be true or false; got no/,
+  );
+  assert.throws(
+    () => xen4({ adaptiveSave: "yes" as never }),
+    /xen4 options.adaptiveSave must be true, false or an object of settings; got "yes"/,
+  );
+  assert.throws(
+    () => qemu({ autoConverge: 1 as never }),
+    /qemu options.autoConverge must be true, false or an object of settings; got 1/,
   );
   assert.throws(
     () =>

@@ -8,6 +8,7 @@ import {
   qemu,
   QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND,
   roundRobinWrites,
+  simgrid,
 } from "../src/precopy/mod.ts";
 
 // The real VM testbed's shape (design notes): 256 MiB - 8 KiB with about
@@ -211,16 +212,34 @@ Deno.test("qemu auto-converge: throttles 20 %, then +10 % per trigger, on the se
 Deno.test("qemu: bad options are errors naming the option, its value and range", () => {
   assert.throws(
     () => qemu({ downtimeLimitSeconds: 0 }),
-    /downtimeLimitSeconds must be .*\(0, \+inf\); got 0/,
+    /qemu options.downtimeLimitSeconds must be .*\(0, \+inf\); got 0/,
   );
   assert.throws(
     () => qemu({ maxBandwidthBytesPerSecond: -1 }),
-    /maxBandwidthBytesPerSecond must be a number in \(0, \+inf\] \(Infinity: none\); got -1/,
+    /qemu options.maxBandwidthBytesPerSecond must be a number in \(0, \+inf\] \(Infinity: none\); got -1/,
   );
   assert.throws(
     () => qemu({ checkIntervalSeconds: NaN }),
-    /checkIntervalSeconds.*NaN/,
+    /qemu options.checkIntervalSeconds.*NaN/,
   );
+  assert.throws(
+    () => qemu({ timeoutSeconds: 0 }),
+    /qemu options.timeoutSeconds must be a number in \(0, \+inf\] \(Infinity: none\); got 0/,
+  );
+  assert.throws(
+    () => simgrid({ maxDowntimeSeconds: -0.03 }),
+    /simgrid options.maxDowntimeSeconds must be .*\(0, \+inf\); got -0.03/,
+  );
+  assert.throws(
+    () => simgrid({ migrationSpeedBytesPerSecond: 0 }),
+    /simgrid options.migrationSpeedBytesPerSecond must be a number in \(0, \+inf\]/,
+  );
+  assert.throws(
+    () => simgrid({ timeoutSeconds: NaN }),
+    /simgrid options.timeoutSeconds .*got NaN/,
+  );
+  // Infinity is "none" where the option has no cap.
+  assert.equal(simgrid({ timeoutSeconds: Infinity }).timeoutSeconds, Infinity);
   assert.throws(
     () => qemu({ downtimeLimit: 1 } as never),
     /did you mean "downtimeLimitSeconds"/,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   composePolicy,
+  dirtyTrace,
   forwardingBuffers,
   hotSet,
   precopyMigration,
@@ -238,12 +239,138 @@ Deno.test("xen4: page-flipped RX buffers wait for the final round (rx-flip); cop
   assert.equal(few.stopAndCopyDeferredPages, Math.min(256, packets));
 });
 
+Deno.test("xen4: every condition that holds, in Xen's order, the limiter's clause among them", () => {
+  // A measured trace makes the rounds' sizes exact: round 1 sends the 1000
+  // pages, round 2 the 60 the trace dirtied in round 1, round 3 the 400 of
+  // round 2. Round 2 lasts 18 ms at 104.86 Mbit/s and dirties 400 pages:
+  // 728 Mbit/s, so the limiter goes to its maximum (150 here). After round
+  // 3: 400 > 60 at the maximum, 3 iterations, 1460 > 1.1 x 1000 pages sent.
+  const options = {
+    memoryPages: 1000,
+    dirty: dirtyTrace([60, 400, 400]),
+  };
+  const r = precopyMigration({
+    ...options,
+    policy: xen4({
+      adaptiveSave: { maxMbitPerSecond: 150 },
+      maxIters: 3,
+      maxFactor: 1.1,
+    }),
+  });
+  assert.equal(r.iterations, 3);
+  assert.deepEqual(r.rounds.map((x) => x.pagesSent), [1000, 60, 400]);
+  assert.deepEqual(r.stopReasons, ["rate-is-max", "max-iters", "max-factor"]);
+  // Negative controls: one cap lifted at a time drops just its reason.
+  const noFactor = precopyMigration({
+    ...options,
+    policy: xen4({
+      adaptiveSave: { maxMbitPerSecond: 150 },
+      maxIters: 3,
+      maxFactor: 2,
+    }),
+  });
+  assert.deepEqual(noFactor.stopReasons, ["rate-is-max", "max-iters"]);
+  const slowLimiter = precopyMigration({
+    ...options,
+    policy: xen4({
+      adaptiveSave: { maxMbitPerSecond: 1000 },
+      maxIters: 3,
+      maxFactor: 1.1,
+    }),
+  });
+  assert.deepEqual(slowLimiter.stopReasons, ["max-iters", "max-factor"]);
+});
+
+Deno.test("xen4: conditions that first hold in an extrapolated steady state are all reported, in order", () => {
+  // lambda = 1: every round repeats the first (a steady state); after
+  // round 4 both max-iters (4) and max-factor (4000 > 3000) hold.
+  const options = {
+    memoryPages: 1000,
+    perPageOverheadBytes: 0,
+    linkBitsPerSecond: 4096 * 8 * 1000,
+    dirty: roundRobinWrites({ pagesPerSecond: 1000 }),
+  };
+  const both = precopyMigration({ ...options, policy: xen4({ maxIters: 4 }) });
+  assert.equal(both.iterations, 4);
+  assert.deepEqual(both.stopReasons, ["max-iters", "max-factor"]);
+  // Far out: 10^6 rounds, counted in closed form: only round 1 is
+  // simulated, the fixed point it reaches repeats.
+  const far = precopyMigration({
+    ...options,
+    policy: xen4({ maxIters: 1e6, maxFactor: 1e6 - 1 }),
+    recordRounds: false,
+  });
+  assert.equal(far.iterations, 1e6);
+  assert.equal(far.steadyStateRounds, 1e6 - 1);
+  assert.deepEqual(far.stopReasons, ["max-iters", "max-factor"]);
+  assert.equal(far.iterativePagesSent, 1e9);
+  // Negative control: a factor one round further off leaves max-iters alone.
+  const iters = precopyMigration({
+    ...options,
+    policy: xen4({ maxIters: 1e6, maxFactor: 1e6 }),
+    recordRounds: false,
+  });
+  assert.deepEqual(iters.stopReasons, ["max-iters"]);
+});
+
+Deno.test("xen4: no cap can be written (Infinity), and a huge cap returns at once", () => {
+  const uncapped = xen4({ maxIters: Infinity, maxFactor: Infinity });
+  assert.deepEqual(uncapped.conditions.map((c) => c.kind), [
+    "sent-and-skipped-below",
+  ]);
+  // The paper profile's 730 hot pages keep sent + skipped >= 50 for ever:
+  // without the caps it cannot stop, and says so after one round.
+  const hot = precopyMigration({
+    memoryPages: 32768,
+    dirty: [hotSet(730)],
+    policy: uncapped,
+  });
+  assert.equal(hot.converged, false);
+  assert.equal(hot.nonConvergence, "cannot-stop");
+  assert.equal(hot.iterations, 1);
+  // No iteration cap alone: the volume cap ends it (3 x 32768 / 730 rounds).
+  const volume = precopyMigration({
+    memoryPages: 32768,
+    dirty: [hotSet(730)],
+    policy: xen4({ maxIters: Infinity }),
+  });
+  assert.deepEqual(volume.stopReasons, ["max-factor"]);
+  assert.equal(
+    volume.iterativePagesSent,
+    32768 + 730 * (volume.iterations - 1),
+  );
+  assert.ok(volume.iterativePagesSent > 3 * 32768);
+  assert.ok(volume.iterativePagesSent - 730 <= 3 * 32768);
+  // Number.MAX_SAFE_INTEGER as a cap (the old way to say "none") returns:
+  // the rounds past the fixed point are counted, not simulated.
+  const huge = precopyMigration({
+    memoryPages: 32768,
+    dirty: [hotSet(730)],
+    policy: xen4({ maxIters: Number.MAX_SAFE_INTEGER, maxFactor: Infinity }),
+  });
+  assert.deepEqual(huge.stopReasons, ["max-iters"]);
+  assert.equal(huge.iterations, Number.MAX_SAFE_INTEGER);
+  assert.ok(huge.rounds.length <= 3);
+  assert.ok(Number.isFinite(huge.totalSeconds));
+});
+
 Deno.test("xen4: bad options are errors naming the option, its value and range", () => {
   assert.throws(
     () => xen4({ maxIters: 0 }),
-    /iterations must be an integer in \[1,.*got 0/,
+    /xen4 options.maxIters \(Infinity: no cap\) must be an integer in \[1,.*got 0/,
   );
-  assert.throws(() => xen4({ maxFactor: -1 }), /factor .*got -1/);
+  assert.throws(
+    () => xen4({ maxFactor: -1 }),
+    /xen4 options.maxFactor .*must be a finite number in \[0, \+inf\); got -1/,
+  );
+  assert.throws(
+    () => xen4({ maxIters: NaN }),
+    /xen4 options.maxIters .*got NaN/,
+  );
+  assert.throws(
+    () => xen4({ minPages: Infinity }),
+    /xen4 options.minPages must be a finite number in \[0, \+inf\); got Infinity/,
+  );
   assert.throws(
     () => xen4({ adaptiveSave: { startMbitPerSecond: 0 } }),
     /startMbitPerSecond must be an integer in \[1,.*got 0/,

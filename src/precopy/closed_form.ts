@@ -129,7 +129,8 @@ const INVALID =
 
 /**
  * Liu et al.'s closed form for a given number of iterative rounds n.
- * Always finite; `valid` says whether the form applies (lambda < 1).
+ * Always finite (inputs whose figures would overflow a double are a
+ * RangeError); `valid` says whether the form applies (lambda < 1).
  *
  * @example
  * ```ts
@@ -175,6 +176,14 @@ export function closedFormPrecopy(
   const iterativeSeconds = iterativePages / R;
   const stopAndCopySeconds = stopAndCopyPages / R;
   const downtimeSeconds = stopAndCopySeconds + resumeSeconds;
+  const totalSeconds = iterativeSeconds + downtimeSeconds;
+  // Finite inputs can still overflow a double (1e300 pages x 1e9 rounds):
+  // an error naming them, never an Infinity in the result.
+  if (!Number.isFinite(totalPages) || !Number.isFinite(totalSeconds)) {
+    throw new RangeError(
+      `the closed form overflows: memoryPages x iterativeRounds (and / linkPagesPerSecond) must stay below ${Number.MAX_VALUE}; got memoryPages = ${V}, iterativeRounds = ${n}, linkPagesPerSecond = ${R}, lambda = ${lambda}`,
+    );
+  }
   return {
     lambda,
     valid,
@@ -185,7 +194,7 @@ export function closedFormPrecopy(
     iterativeSeconds,
     stopAndCopySeconds,
     downtimeSeconds,
-    totalSeconds: iterativeSeconds + downtimeSeconds,
+    totalSeconds,
   };
 }
 

@@ -308,6 +308,11 @@ export function precopyMigration(options: PrecopyOptions = {}): PrecopyResult {
   const budget = options.maxSimulatedRounds ?? 10_000;
   assertInteger("maxSimulatedRounds", budget, 1);
   const record = options.recordRounds ?? true;
+  if (typeof record !== "boolean") {
+    throw new TypeError(
+      `recordRounds must be true or false; got ${String(record)}`,
+    );
+  }
 
   const layout = layoutOf(
     memoryPages,

@@ -296,6 +296,21 @@ function checkCondition(c: StopCondition, name: string): void {
   }
 }
 
+// An option that is on/off or an object of settings (never a string or a
+// number, which a spread would silently turn into settings or into "on").
+function assertFlagOrObject(name: string, value: unknown): void {
+  if (
+    value !== undefined && typeof value !== "boolean" &&
+    (typeof value !== "object" || value === null || Array.isArray(value))
+  ) {
+    throw new TypeError(
+      `${name} must be true, false or an object of settings; got ${
+        typeof value === "string" ? `"${value}"` : String(value)
+      }`,
+    );
+  }
+}
+
 function assertPositiveOrInfinity(name: string, value: number): void {
   if (typeof value !== "number" || !(value > 0) || Number.isNaN(value)) {
     throw new RangeError(
@@ -489,9 +504,9 @@ export function composePolicy(
 export interface Xen4Options {
   /** Compile in ADAPTIVE_SAVE's rate limiter (`true` for Xen's values). Default false, as Xen ships. */
   adaptiveSave?: boolean | Partial<XenRateLimiter>;
-  /** max_iters. Default 29. */
+  /** max_iters. Default 29. Infinity: no iteration cap (the condition is left out). */
   maxIters?: number;
-  /** max_factor. Default 3. */
+  /** max_factor. Default 3. Infinity: no volume cap (the condition is left out). */
   maxFactor?: number;
   /** The sent + skipped threshold, pages. Default 50. */
   minPages?: number;
@@ -507,6 +522,11 @@ export interface Xen4Options {
  * if (p.conditions.map((c) => c.kind).join() !== "rate-is-max,max-iters,sent-and-skipped-below,max-factor") {
  *   throw new Error("Xen's order");
  * }
+ * // No iteration or volume cap: those conditions are left out.
+ * const uncapped = xen4({ maxIters: Infinity, maxFactor: Infinity });
+ * if (uncapped.conditions.map((c) => c.kind).join() !== "sent-and-skipped-below") {
+ *   throw new Error("only the 50-page test");
+ * }
  * ```
  */
 export function xen4(options: Xen4Options = {}): StopPolicy {
@@ -516,6 +536,7 @@ export function xen4(options: Xen4Options = {}): StopPolicy {
     "maxFactor",
     "minPages",
   ]);
+  assertFlagOrObject("xen4 options.adaptiveSave", options.adaptiveSave);
   if (
     options.adaptiveSave !== undefined &&
     typeof options.adaptiveSave === "object"
@@ -532,13 +553,26 @@ export function xen4(options: Xen4Options = {}): StopPolicy {
       ...(options.adaptiveSave === true ? {} : options.adaptiveSave),
     }
     : null;
+  // Checked here, under the names the caller wrote; Infinity is "no cap".
+  const maxIters = options.maxIters ?? 29;
+  if (maxIters !== Infinity) {
+    assertInteger("xen4 options.maxIters (Infinity: no cap)", maxIters, 1);
+  }
+  const maxFactor = options.maxFactor ?? 3;
+  if (maxFactor !== Infinity) {
+    assertAtLeast("xen4 options.maxFactor (Infinity: no cap)", maxFactor, 0);
+  }
+  const minPages = options.minPages ?? 50;
+  assertAtLeast("xen4 options.minPages", minPages, 0);
   const conditions: StopCondition[] = [];
   if (limiter) conditions.push({ kind: "rate-is-max" });
-  conditions.push(
-    { kind: "max-iters", iterations: options.maxIters ?? 29 },
-    { kind: "sent-and-skipped-below", pages: options.minPages ?? 50 },
-    { kind: "max-factor", factor: options.maxFactor ?? 3 },
-  );
+  if (maxIters !== Infinity) {
+    conditions.push({ kind: "max-iters", iterations: maxIters });
+  }
+  conditions.push({ kind: "sent-and-skipped-below", pages: minPages });
+  if (maxFactor !== Infinity) {
+    conditions.push({ kind: "max-factor", factor: maxFactor });
+  }
   return checkPolicy(Object.freeze({
     name: "xen4",
     conditions: Object.freeze(conditions),
@@ -588,6 +622,7 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
     "checkIntervalSeconds",
     "timeoutSeconds",
   ]);
+  assertFlagOrObject("qemu options.autoConverge", options.autoConverge);
   if (
     options.autoConverge !== undefined &&
     typeof options.autoConverge === "object"
@@ -604,6 +639,22 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
       ...(options.autoConverge === true ? {} : options.autoConverge),
     }
     : null;
+  const downtimeLimit = options.downtimeLimitSeconds ?? 0.3;
+  assertPositive("qemu options.downtimeLimitSeconds", downtimeLimit);
+  const maxBandwidth = options.maxBandwidthBytesPerSecond ??
+    QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND;
+  assertPositiveOrInfinity(
+    "qemu options.maxBandwidthBytesPerSecond",
+    maxBandwidth,
+  );
+  if (options.checkIntervalSeconds !== undefined) {
+    assertPositive(
+      "qemu options.checkIntervalSeconds",
+      options.checkIntervalSeconds,
+    );
+  }
+  const qemuTimeout = options.timeoutSeconds ?? Infinity;
+  assertPositiveOrInfinity("qemu options.timeoutSeconds", qemuTimeout);
   const roundEnd: RoundEnd = options.checkIntervalSeconds === undefined
     ? { kind: "below-threshold" }
     : {
@@ -614,7 +665,7 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
     name: "qemu",
     conditions: Object.freeze([{
       kind: "pending-below-threshold",
-      downtimeLimitSeconds: options.downtimeLimitSeconds ?? 0.3,
+      downtimeLimitSeconds: downtimeLimit,
       rule: "qemu",
     }]),
     accounting: "pages",
@@ -624,10 +675,9 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
     pageFlipping: false,
     roundEnd: Object.freeze(roundEnd),
     rateLimiter: null,
-    maxBandwidthBytesPerSecond: options.maxBandwidthBytesPerSecond ??
-      QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND,
+    maxBandwidthBytesPerSecond: maxBandwidth,
     autoConverge: auto ? Object.freeze(auto) : null,
-    timeoutSeconds: options.timeoutSeconds ?? Infinity,
+    timeoutSeconds: qemuTimeout,
   }) as StopPolicy);
 }
 
@@ -657,11 +707,20 @@ export function simgrid(options: SimgridOptions = {}): StopPolicy {
     "migrationSpeedBytesPerSecond",
     "timeoutSeconds",
   ]);
+  const maxDowntime = options.maxDowntimeSeconds ?? 0.03;
+  assertPositive("simgrid options.maxDowntimeSeconds", maxDowntime);
+  const speed = options.migrationSpeedBytesPerSecond ?? Infinity;
+  assertPositiveOrInfinity(
+    "simgrid options.migrationSpeedBytesPerSecond",
+    speed,
+  );
+  const timeout = options.timeoutSeconds ?? 1e7;
+  assertPositiveOrInfinity("simgrid options.timeoutSeconds", timeout);
   return checkPolicy(Object.freeze({
     name: "simgrid",
     conditions: Object.freeze([{
       kind: "pending-below-threshold",
-      downtimeLimitSeconds: options.maxDowntimeSeconds ?? 0.03,
+      downtimeLimitSeconds: maxDowntime,
       rule: "simgrid",
     }]),
     accounting: "bytes",
@@ -671,10 +730,9 @@ export function simgrid(options: SimgridOptions = {}): StopPolicy {
     pageFlipping: false,
     roundEnd: Object.freeze({ kind: "all-sent" }),
     rateLimiter: null,
-    maxBandwidthBytesPerSecond: options.migrationSpeedBytesPerSecond ??
-      Infinity,
+    maxBandwidthBytesPerSecond: speed,
     autoConverge: null,
-    timeoutSeconds: options.timeoutSeconds ?? 1e7,
+    timeoutSeconds: timeout,
   }) as StopPolicy);
 }
 
