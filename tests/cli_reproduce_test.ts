@@ -56,11 +56,16 @@ Deno.test("usage errors exit 2 with the usage, before computing or writing anyth
     const cases: [string[], RegExp][] = [
       [["--out", ""], /--out must name a folder; got ""/],
       [["--out", "/"], /--out must not be the root folder/],
-      [["--formats", ""], /--formats must list svg and\/or png; got ""/],
+      [
+        ["--formats", ""],
+        /--formats must list one or more of svg, png, comma-separated; got ""/,
+      ],
       [
         ["--formats", "svg,gif"],
-        /--formats must list svg and\/or png; got "gif"/,
+        /--formats must list one or more of svg, png, comma-separated; got "gif"/,
       ],
+      [["--formats", "svg,"], /--formats must list .*; got "svg,"/],
+      [["--formats", "svg,svg"], /--formats lists "svg" twice/],
       [["--seed", ""], /--seed must be an integer in \[0, 9007199254740991\]/],
       [["--seed", "-1"], /--seed must be an integer .*got "-1"/],
       [["--seed", "1e3"], /--seed must be an integer .*got "1e3"/],

@@ -24,6 +24,7 @@ import {
   noPositionals,
   parseFlags,
   parseIntegerFlag,
+  parseListFlag,
   runProgram,
   SIGNAL_EXIT_CODES,
   stringFlag,
@@ -107,23 +108,6 @@ function isPreviousOutput(
   return (read("REPORT.md") ?? "").startsWith("# vnmig");
 }
 
-function parseFormats(text: string): ("svg" | "png")[] {
-  const items = text.split(",").map((f) => f.trim());
-  if (text.trim() === "" || items.some((f) => f === "")) {
-    throw new UsageError(
-      `--formats must list svg and/or png; got ${JSON.stringify(text)}`,
-    );
-  }
-  for (const f of items) {
-    if (!(FORMATS as readonly string[]).includes(f)) {
-      throw new UsageError(
-        `--formats must list svg and/or png; got ${JSON.stringify(f)}`,
-      );
-    }
-  }
-  return [...new Set(items)] as ("svg" | "png")[];
-}
-
 // About what the set takes on disk: a row of paper_runs.csv is ~450 bytes,
 // a figure ~40 KB as SVG and ~200 KB as PNG.
 function expectedBytes(
@@ -170,7 +154,11 @@ async function main(): Promise<number> {
   noPositionals(flags);
   const quick = flags.values.quick === true;
   const parquet = flags.values.parquet === true;
-  const formats = parseFormats(stringFlag(flags, "formats", "svg,png")!);
+  const formats = parseListFlag(
+    "formats",
+    stringFlag(flags, "formats", "svg,png")!,
+    FORMATS,
+  );
   const seed = parseIntegerFlag(
     "seed",
     stringFlag(flags, "seed", "0")!,
