@@ -59,7 +59,21 @@ import { eventsBefore, rationalOf } from "./_exact.ts";
 /** How a page-flipping netfront receives (see the module doc). */
 export type Netfront = "rx-flip" | "rx-copy";
 
-/** Whole pages (exact integer counts) or fluid bytes (real amounts, as SimGrid and Liu et al.). */
+/**
+ * Whole pages (exact integer counts) or fluid bytes (real amounts, as
+ * SimGrid and Liu et al.). A result names the one it used.
+ *
+ * @example
+ * ```ts
+ * import { precopyMigration } from "@vnmig/vnmig/precopy";
+ * // 100 pages and 1000 bytes: whole pages round the memory up to 101,
+ * // fluid bytes keep the fraction.
+ * const pages = precopyMigration({ memoryBytes: 100 * 4096 + 1000 });
+ * const bytes = precopyMigration({ memoryBytes: 100 * 4096 + 1000, accounting: "bytes" });
+ * if (pages.accounting !== "pages" || pages.memoryPages !== 101) throw new Error();
+ * if (bytes.accounting !== "bytes" || bytes.memoryPages !== 100 + 1000 / 4096) throw new Error();
+ * ```
+ */
 export type Accounting = "pages" | "bytes";
 
 /** Pages written continuously: dirty in any interval of positive length. */
@@ -155,8 +169,12 @@ const KEYS: Readonly<Record<DirtyComponent["kind"], readonly string[]>> = {
  *
  * @example
  * ```ts
- * import { hotSet } from "@vnmig/vnmig/precopy";
+ * import { hotSet, precopyMigration } from "@vnmig/vnmig/precopy";
  * if (hotSet(730).pages !== 730) throw new Error();
+ * // Dirty again after every round, however short: under Xen's policy the
+ * // 50-page test never holds and the iteration cap ends pre-copy.
+ * const r = precopyMigration({ memoryPages: 32768, dirty: [hotSet(730)] });
+ * if (r.stopReasons[0] !== "max-iters" || r.rounds[5].pagesSent !== 730) throw new Error();
  * ```
  */
 export function hotSet(pages: number): HotSet {
@@ -170,10 +188,14 @@ export function hotSet(pages: number): HotSet {
  *
  * @example
  * ```ts
- * import { roundRobinWrites } from "@vnmig/vnmig/precopy";
+ * import { dirtyLayout, roundRobinWrites, uniqueDirtyPages } from "@vnmig/vnmig/precopy";
  * // A process writing 2000 pages/s over a 64 MiB buffer.
  * const sweep = roundRobinWrites({ pagesPerSecond: 2000, workingSetPages: 16384 });
  * if (sweep.workingSetPages !== 16384) throw new Error();
+ * // Every write a new page until the cursor laps the working set.
+ * const layout = dirtyLayout(32768, [sweep]);
+ * if (uniqueDirtyPages(layout, 0, 1).totalPages !== 2000) throw new Error();
+ * if (uniqueDirtyPages(layout, 0, 10).totalPages !== 16384) throw new Error();
  * ```
  */
 export function roundRobinWrites(
@@ -189,8 +211,15 @@ export function roundRobinWrites(
  *
  * @example
  * ```ts
- * import { uniformWrites } from "@vnmig/vnmig/precopy";
- * if (uniformWrites({ pagesPerSecond: 5000 }).kind !== "uniform") throw new Error();
+ * import { dirtyLayout, uniformWrites, uniqueDirtyPages } from "@vnmig/vnmig/precopy";
+ * // 3000 random writes/s over 4000 pages touch 4000 (1 - exp(-3000 t / 4000))
+ * // distinct pages in t seconds: rounded with whole pages, exact when fluid.
+ * const writes = uniformWrites({ pagesPerSecond: 3000 });
+ * const unique = 4000 * (1 - Math.exp(-1.5));
+ * const pages = dirtyLayout(4000, [writes]);
+ * if (uniqueDirtyPages(pages, 0, 2).totalPages !== Math.round(unique)) throw new Error();
+ * const fluid = dirtyLayout(4000, [writes], { accounting: "bytes" });
+ * if (uniqueDirtyPages(fluid, 0, 2).totalPages !== unique) throw new Error();
  * ```
  */
 export function uniformWrites(
@@ -206,9 +235,14 @@ export function uniformWrites(
  *
  * @example
  * ```ts
- * import { forwardingBuffers } from "@vnmig/vnmig/precopy";
- * const f = forwardingBuffers({ packetsPerSecond: 5000, netfront: "rx-copy" });
+ * import { dirtyLayout, forwardingBuffers, uniqueDirtyPages } from "@vnmig/vnmig/precopy";
+ * const f = forwardingBuffers({ packetsPerSecond: 5000, netfront: "rx-copy", otherBufferPages: 97 });
  * if (f.netfront !== "rx-copy") throw new Error();
+ * // 10 ms: 50 packets, 50 RX pages and 50 pool pages; in 1 s the working
+ * // set saturates at the 256 RX pages and the 97 of the pool.
+ * const layout = dirtyLayout(1000, [f]);
+ * if (uniqueDirtyPages(layout, 0, 0.01).totalPages !== 100) throw new Error();
+ * if (uniqueDirtyPages(layout, 0, 1).totalPages !== 353) throw new Error();
  * ```
  */
 export function forwardingBuffers(
@@ -224,8 +258,12 @@ export function forwardingBuffers(
  *
  * @example
  * ```ts
- * import { dirtyTrace } from "@vnmig/vnmig/precopy";
- * if (dirtyTrace([15160, 9954, 6535]).pagesPerRound.length !== 3) throw new Error();
+ * import { dirtyTrace, precopyMigration } from "@vnmig/vnmig/precopy";
+ * const trace = dirtyTrace([15160, 9954, 6535]);
+ * // Each round dirties the trace's count; the next sends it.
+ * const r = precopyMigration({ memoryPages: 65536, dirty: trace });
+ * if (r.rounds.slice(0, 3).map((x) => x.pagesDirtied).join() !== "15160,9954,6535") throw new Error();
+ * if (r.rounds[1].pagesSent !== 15160 || r.rounds[3].pagesDirtied !== 6535) throw new Error();
  * ```
  */
 export function dirtyTrace(pagesPerRound: readonly number[]): DirtyTrace {
