@@ -27,7 +27,10 @@
  *   caches) in turn: the working set saturates at the pool. With
  *   `netfront: "rx-flip"` (page flipping, Xen's classic PV netfront) the RX
  *   pages are unmapped when Xen's sender scans them (`to_fix`) and are sent
- *   in the final round only; with `"rx-copy"` (pvops netfront, virtio) they
+ *   in the final round only, those a packet wrote since round 1 began (an
+ *   RX page no packet wrote is a posted buffer, still unmapped at the
+ *   close, which Xen lists rather than sends); with `"rx-copy"` (pvops
+ *   netfront, virtio) they
  *   are ordinary pages. Default: `"rx-flip"` under a policy whose hypervisor
  *   flips pages (`xen4`), `"rx-copy"` otherwise: Xen 4.0's XenLinux
  *   netfront (linux-2.6.18-xen) flips by default for paravirtualised
