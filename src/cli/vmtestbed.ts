@@ -64,6 +64,7 @@ import {
   type VmScenario,
 } from "../testbed/qemu/scenario.ts";
 import { writeVmOutputs } from "../testbed/qemu/outputs.ts";
+import { vmSummary } from "../testbed/qemu/results.ts";
 
 const USAGE = `Usage: deno task vmtestbed COMMAND [options]   (as root)
 
@@ -438,7 +439,7 @@ async function reanalyze(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
-function merge(flags: ParsedFlags): Promise<number> {
+async function merge(flags: ParsedFlags): Promise<number> {
   const out = stringFlag(flags, "out", "out/vmtestbed")!;
   const parts = `${out}/parts`;
   let names: string[];
@@ -475,7 +476,28 @@ function merge(flags: ParsedFlags): Promise<number> {
   if (runs.length === 0) {
     throw new UsageError(`${parts} holds no runs.*-of-*.csv`);
   }
-  return writeVmOutputs(out, runs, rounds, log).then(() => 0);
+  const merged = await writeVmOutputs(out, runs, rounds, log);
+  const ms = (v: number | null) =>
+    v === null ? "-" : `${(v * 1000).toFixed(0)} ms`;
+  const n = (v: number | null, d = 0) => v === null ? "-" : v.toFixed(d);
+  log(
+    "experiment/role: runs, completion agrees, within tolerance; |error| mean/max: downtime, total, lost; rounds within",
+  );
+  for (const l of vmSummary(merged)) {
+    log(
+      `  ${l.experiment}/${l.role}: ${l.runs}, ${l.completionAgrees}, ${l.withinTolerance}; ` +
+        `${ms(l.meanAbsDowntimeErrorSeconds)}/${
+          ms(l.maxAbsDowntimeErrorSeconds)
+        }, ` +
+        `${n(l.meanAbsTotalErrorSeconds, 2)}/${
+          n(l.maxAbsTotalErrorSeconds, 2)
+        } s, ` +
+        `${n(l.meanAbsLostError)}/${
+          n(l.maxAbsLostError)
+        }; ${l.roundsWithin} of ${l.bothCompleted}`,
+    );
+  }
+  return 0;
 }
 
 async function main(): Promise<number> {

@@ -16,6 +16,16 @@
  * - Pure: {@linkcode analyzeVmRun} (the measured {@linkcode VmMigrationResult},
  *   a `MigrationOutcome`), {@linkcode vmRunInvariants}, the experiment plan
  *   ({@linkcode vmExperimentPlan}, {@linkcode shardOf}), rows and CSV.
+ * - The prediction from measured inputs only: {@linkcode predictVmRun}
+ *   (the pre-copy engine's `qemu` policy), {@linkcode vmPredictionInputs}
+ *   (a row's input columns, never its outcome), {@linkcode calibrateVmModel}
+ *   on the named subset {@linkcode vmCalibrationRole}, the stated tolerance
+ *   {@linkcode VM_TESTBED_TOLERANCES}.
+ * - The merged results, for merge and notebooks (no root):
+ *   {@linkcode vmMergedResults}, {@linkcode readVmRuns},
+ *   {@linkcode vmOutcomes}, {@linkcode vmRowComparison}, {@linkcode vmSummary}
+ *   and the figures ({@linkcode vmDowntimeFigure}, {@linkcode vmLossFigure},
+ *   {@linkcode vmDowntimeLimitFigure}, {@linkcode vmRoundsFigure}).
  *
  * @example
  * ```ts
@@ -112,6 +122,45 @@ export {
   type QmpWaitOptions,
 } from "./qmp.ts";
 export {
+  vmDowntimeFigure,
+  vmDowntimeLimitFigure,
+  vmLossFigure,
+  vmRoundsFigure,
+} from "./figures.ts";
+export {
+  type CalibratedValue,
+  calibrateVmModel,
+  type ForwardingCapacity,
+  predictVmRun,
+  VM_CALIBRATION_SUBSET,
+  VM_PREDICTION_INPUT_COLUMNS,
+  VM_ROUNDS_TOLERANCE,
+  VM_TESTBED_TOLERANCES,
+  type VmCalibration,
+  vmCalibrationRole,
+  type VmModelParameters,
+  type VmPredictedRound,
+  type VmPrediction,
+  type VmPredictionDirtier,
+  type VmPredictionInputs,
+  vmPredictionInputs,
+  type VmRunRole,
+} from "./prediction.ts";
+export {
+  readVmRuns,
+  VM_MERGED_RUN_COLUMNS,
+  VM_PREDICTED_ROUND_COLUMNS,
+  VM_PREDICTION_COLUMNS,
+  type VmMergedResults,
+  vmMergedResults,
+  vmOutcomes,
+  vmPredictionRow,
+  type VmRowComparison,
+  vmRowComparison,
+  vmSummary,
+  type VmSummaryLine,
+} from "./results.ts";
+export {
   compareRamPages,
   countNonZeroPages,
   PAGE_BYTES,
@@ -154,7 +203,24 @@ export {
 } from "./scenario.ts";
 // Types of other areas that this one's signatures use.
 export type {
+  MetricComparison,
   MigrationOutcome,
   MigrationScenario,
+  OutcomeMetric,
+  OutcomeSource,
+  PacketOutcome,
+  Phase,
+  Tolerance,
 } from "../../migration/mod.ts";
-export type { HostAvailability, HostRun } from "../host/mod.ts";
+export type { Figure, PngOptions } from "../../plot/mod.ts";
+export type {
+  CommandResult,
+  HostAvailability,
+  HostResource,
+  HostRun,
+  RemovalFailure,
+  RunCommandOptions,
+  ShapeOptions,
+  SpawnOptions,
+  TeardownReport,
+} from "../host/mod.ts";
