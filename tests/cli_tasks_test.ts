@@ -72,3 +72,30 @@ Deno.test("deno task notebooks --check does its work (deno fmt and lint on every
   assert.equal(checked.length, notebooks.length, stdout);
   assert.doesNotMatch(stderr, /NotCapable|Requires .* access/);
 });
+
+Deno.test("a program run without a permission it needs exits 3 with one line, not a stack trace", async () => {
+  const program = new URL("../src/cli/notebooks.ts", import.meta.url).pathname;
+  const run = async (...permissions: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...permissions, program, "--check"],
+      cwd: new URL("..", import.meta.url).pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  const narrow = await run("--allow-read", "--allow-run");
+  assert.equal(narrow.code, 3, narrow.stderr);
+  assert.match(
+    narrow.stderr,
+    /^notebooks: a Deno permission is missing: Requires write access to .*\(the program's deno task grants what it needs\)\n$/,
+  );
+  assert.doesNotMatch(narrow.stderr, /\n\s+at /);
+  // Negative control: with write too, the same command passes.
+  assert.equal(
+    (await run("--allow-read", "--allow-run", "--allow-write")).code,
+    0,
+  );
+});

@@ -210,8 +210,9 @@ export function parseListFlag<T extends string>(
 
 /**
  * Runs a program's main and exits with its code: 2 with the usage on a
- * UsageError, 3 on an EnvironmentError (the message alone). Any other
- * error is a bug: it is thrown on (Deno prints its stack and exits 1).
+ * UsageError, 3 on an EnvironmentError (the message alone) or a missing
+ * Deno permission. Any other error is a bug: it is thrown on (Deno
+ * prints its stack and exits 1).
  */
 export async function runProgram(
   program: string,
@@ -228,6 +229,19 @@ export async function runProgram(
     }
     if (error instanceof EnvironmentError) {
       console.error(`${program}: ${error.message}`);
+      Deno.exit(EXIT_CODES.environment);
+    }
+    // A Deno permission the program was not given (run outside its deno
+    // task, or with a narrower set), or a file the system refuses: what the
+    // machine does not allow, exit 3, said in one line, not a stack trace.
+    if (error instanceof Deno.errors.NotCapable) {
+      console.error(
+        `${program}: a Deno permission is missing: ${error.message} (the program's deno task grants what it needs)`,
+      );
+      Deno.exit(EXIT_CODES.environment);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      console.error(`${program}: the system refused: ${error.message}`);
       Deno.exit(EXIT_CODES.environment);
     }
     throw error;
