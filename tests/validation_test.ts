@@ -450,3 +450,24 @@ Deno.test("ranges state the real limit, not 9007199254740991", () => {
     );
   }
 });
+
+Deno.test("countFates(null) and other non-streams are RangeErrors naming the stream, never a TypeError", async () => {
+  const { cbrStream, countFates, outage, pathElement } = await import(
+    "../src/traffic/mod.ts"
+  );
+  const router = pathElement({ name: "router", changes: outage(0.5, 0.75) });
+  for (const bad of [null, undefined, 5, "cbr", [], {}]) {
+    assert.throws(
+      () => countFates(bad as never, [router]),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /^(stream\.kind must be one of |streams must hold at least 1)/
+          .test(e.message),
+      String(bad),
+    );
+  }
+  // Negative control: a real stream is counted.
+  const stream = cbrStream({ packetsPerSecond: 1000, endSeconds: 1 });
+  const counts = countFates(stream, [router]);
+  assert.deepEqual([counts.sentPackets, counts.lostPackets], [1000, 250]);
+});
