@@ -20,7 +20,7 @@ import {
 } from "./_exact.ts";
 import { type ExactRate, Ledger } from "./_ledger.ts";
 import type { Writer } from "./dirty.ts";
-import type { NonConvergence, PrecopyRound } from "./engine.ts";
+import type { NonConvergence, PrecopyRound } from "./round.ts";
 import type {
   AutoConverge,
   PendingBelowThreshold,
