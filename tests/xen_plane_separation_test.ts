@@ -235,8 +235,7 @@ Deno.test("reordered steps lose exactly the packets of the broken intervals", ()
 
     // Per-packet simulation agrees with interval counting.
     for (const r of [early, removed, hasty, both]) {
-      const sim =
-        simulatePackets(r.dataPlane.stream, r.dataPlane.path).counts;
+      const sim = simulatePackets(r.dataPlane.stream, r.dataPlane.path).counts;
       assert.equal(sim.lostPackets, r.data.lostPackets);
       const outage = r.dataPlane.outages.reduce(
         (s, o) => s + packetsIn(r, o.fromSeconds, o.toSeconds),
