@@ -165,7 +165,7 @@ Deno.test({
       assert.equal(bad.code, 2);
       assert.match(
         new TextDecoder().decode(bad.stderr),
-        /--formats must list svg and\/or png; got "gif"/,
+        /--formats must list one or more of svg, png, comma-separated; got "gif"/,
       );
     } finally {
       await Deno.remove(out, { recursive: true });

@@ -15,7 +15,7 @@
  */
 
 import type { SweepRow } from "../sweep/sweep.ts";
-import { linearFit, mean } from "../stats/fit.ts";
+import { type LinearFit, linearFit, mean } from "../stats/fit.ts";
 import { summarize } from "../stats/summary.ts";
 
 /** A claim's verdict on some evidence: "not measured" when the evidence lacks the runs it needs. */
@@ -125,6 +125,28 @@ function present(rows: readonly SweepRow[]): string[] {
   return Object.keys(SHORT).filter((id) => of(rows, id).length > 0);
 }
 
+// Xen standard's mean of a column minus plane separation's (null when
+// either is absent).
+function standardMinusSeparation(
+  rows: readonly SweepRow[],
+  name: string,
+): number | null {
+  const std = of(rows, "xen-standard");
+  const sep = of(rows, "plane-separation");
+  if (std.length === 0 || sep.length === 0) return null;
+  return mean(column(std, name)) - mean(column(sep, name));
+}
+
+// The least-squares line of the mean lost packets over the rate (null
+// under 3 rates).
+function lossByRateFit(rows: readonly SweepRow[]): LinearFit | null {
+  const points = summarize(rows, {
+    x: "packetsPerSecond",
+    y: "data.lostPackets",
+  }).map((s) => [s.x, s.mean] as const);
+  return points.length < 3 ? null : linearFit(points);
+}
+
 const DEFINITIONS: readonly ClaimDefinition[] = [
   {
     id: "C1",
@@ -198,11 +220,8 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
       "the VM that forwards dirties its network buffer pages; with the data plane in Domain 0 they are clean, so stop-and-copy sends fewer pages over the migration link",
     byConstruction: "",
     check({ rows }) {
-      const std = of(rows, "xen-standard");
-      const sep = of(rows, "plane-separation");
-      if (std.length === 0 || sep.length === 0) return NOT_MEASURED;
-      const gap = mean(column(std, "downtimeSeconds")) -
-        mean(column(sep, "downtimeSeconds"));
+      const gap = standardMinusSeparation(rows, "downtimeSeconds");
+      if (gap === null) return NOT_MEASURED;
       return verdict(
         gap >= 0.15 && gap <= 0.25,
         `standard minus plane separation: ${ms(gap)}`,
@@ -211,11 +230,8 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
     shapeTolerance:
       "plane separation's mean downtime below Xen standard's on the same router and traffic",
     shape({ rows }) {
-      const std = of(rows, "xen-standard");
-      const sep = of(rows, "plane-separation");
-      if (std.length === 0 || sep.length === 0) return NOT_MEASURED;
-      const gap = mean(column(std, "downtimeSeconds")) -
-        mean(column(sep, "downtimeSeconds"));
+      const gap = standardMinusSeparation(rows, "downtimeSeconds");
+      if (gap === null) return NOT_MEASURED;
       return verdict(gap > 0, `standard minus plane separation: ${ms(gap)}`);
     },
   },
@@ -231,12 +247,8 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
     byConstruction: "",
     check({ rows }) {
       const std = of(rows, "xen-standard");
-      const points = summarize(std, {
-        x: "packetsPerSecond",
-        y: "data.lostPackets",
-      }).map((s) => [s.x, s.mean] as const);
-      if (points.length < 3) return NOT_MEASURED;
-      const fit = linearFit(points);
+      const fit = lossByRateFit(std);
+      if (fit === null) return NOT_MEASURED;
       return verdict(
         fit.r2 >= 0.99 && fit.slope >= 0.4 && fit.slope <= 0.6,
         `lost = ${fit.slope.toFixed(3)} s x rate ${
@@ -248,12 +260,8 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
       "lost = rate x the run's own data outage within 5 % in every run with an outage, and R^2 >= 0.99 over at least 3 rates",
     shape({ rows }) {
       const std = of(rows, "xen-standard");
-      const points = summarize(std, {
-        x: "packetsPerSecond",
-        y: "data.lostPackets",
-      }).map((s) => [s.x, s.mean] as const);
-      if (points.length < 3) return NOT_MEASURED;
-      const fit = linearFit(points);
+      const fit = lossByRateFit(std);
+      if (fit === null) return NOT_MEASURED;
       const ratios = std.filter((r) => (r.dataOutageSeconds as number) > 0)
         .map((r) =>
           (r["data.lostPackets"] as number) /
@@ -311,11 +319,9 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
       "the steps plane separation adds after resume: interface binding (fixed + per interface), tunnel set-up, forwarding-table synchronisation (fixed + per route)",
     byConstruction: "",
     check({ rows }) {
-      const std = of(rows, "xen-standard");
-      const sep = of(rows, "plane-separation");
-      if (std.length === 0 || sep.length === 0) return NOT_MEASURED;
-      const longer = mean(column(sep, "totalMigrationSeconds")) -
-        mean(column(std, "totalMigrationSeconds"));
+      const gap = standardMinusSeparation(rows, "totalMigrationSeconds");
+      if (gap === null) return NOT_MEASURED;
+      const longer = -gap;
       return verdict(
         longer >= 12 && longer <= 18,
         `plane separation minus standard: ${longer.toFixed(2)} s`,
@@ -324,11 +330,9 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
     shapeTolerance:
       "plane separation's mean total time longer than Xen standard's on the same router and traffic",
     shape({ rows }) {
-      const std = of(rows, "xen-standard");
-      const sep = of(rows, "plane-separation");
-      if (std.length === 0 || sep.length === 0) return NOT_MEASURED;
-      const longer = mean(column(sep, "totalMigrationSeconds")) -
-        mean(column(std, "totalMigrationSeconds"));
+      const gap = standardMinusSeparation(rows, "totalMigrationSeconds");
+      if (gap === null) return NOT_MEASURED;
+      const longer = -gap;
       return verdict(
         longer > 0,
         `plane separation minus standard: ${longer.toFixed(3)} s`,
