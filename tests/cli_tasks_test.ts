@@ -9,6 +9,22 @@ const config = JSON.parse(
 );
 const tasks: Record<string, string> = config.tasks;
 
+/** Runs deno with `args` in the repository, as a user would. */
+async function deno(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: new URL("..", import.meta.url).pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
 // Tasks that keep -A, and why.
 const ALL_PERMISSIONS: Record<string, string> = {
   test: "runs every test: the testbeds as root, VMs, Jupyter, Node",
@@ -34,34 +50,21 @@ for (
   const name of ["reproduce", "notebooks", "vmtestbed", "testbed", "planesep"]
 ) {
   Deno.test(`deno task ${name} --help starts under its permissions and exits 0 with the usage`, async () => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "-q", name, "--help"],
-      cwd: new URL("..", import.meta.url).pathname,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
+    const { code, stdout, stderr } = await deno("task", "-q", name, "--help");
+    assert.equal(code, 0, stderr);
     assert.match(stdout, new RegExp(`^usage: deno task ${name}`, "i"));
     assert.doesNotMatch(stderr, /NotCapable|Requires .* access/);
   });
 }
 
 Deno.test("deno task notebooks --check does its work (deno fmt and lint on every notebook) under the task's permissions", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", "notebooks", "--check"],
-    cwd: new URL("..", import.meta.url).pathname,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stdout + stderr);
+  const { code, stdout, stderr } = await deno(
+    "task",
+    "-q",
+    "notebooks",
+    "--check",
+  );
+  assert.equal(code, 0, stdout + stderr);
   const checked = stdout.split("\n").filter((l) =>
     /^ok {3}notebooks\//.test(l)
   );
@@ -75,17 +78,8 @@ Deno.test("deno task notebooks --check does its work (deno fmt and lint on every
 
 Deno.test("a program run without a permission it needs exits 3 with one line, not a stack trace", async () => {
   const program = new URL("../src/cli/notebooks.ts", import.meta.url).pathname;
-  const run = async (...permissions: string[]) => {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", ...permissions, program, "--check"],
-      cwd: new URL("..", import.meta.url).pathname,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-  };
+  const run = (...permissions: string[]) =>
+    deno("run", ...permissions, program, "--check");
   const narrow = await run("--allow-read", "--allow-run");
   assert.equal(narrow.code, 3, narrow.stderr);
   assert.match(
