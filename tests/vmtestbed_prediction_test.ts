@@ -12,7 +12,12 @@ import {
   strictEqual,
   throws,
 } from "node:assert/strict";
-import { precopyMigration, qemu, uniformWrites } from "../src/precopy/mod.ts";
+import {
+  forwardingBuffers,
+  precopyMigration,
+  qemu,
+  uniformWrites,
+} from "../src/precopy/mod.ts";
 import {
   calibrateVmModel,
   predictVmRun,
@@ -36,10 +41,12 @@ import { compareOutcomes } from "../src/migration/mod.ts";
 const PARAMETERS: VmModelParameters = {
   setupSeconds: 0.1,
   extraRamPages: 130,
+  rxRingPages: 256,
   backgroundDirtyPagesPerSecond: 40,
   linkEfficiency: 1,
   idleFixedOutageSeconds: 0.12,
   busyFixedOutageSeconds: 0.16,
+  iterationSeconds: 0.08,
   tailZeroPages: 320,
   forwardingCapacity: [
     { router: "idle", packetSizeBytes: 1500, packetsPerSecond: 6800 },
@@ -269,11 +276,19 @@ Deno.test("prediction: the engine over the data pages, zero pages first; outage,
     policy: qemu({
       downtimeLimitSeconds: 0.3,
       maxBandwidthBytesPerSecond: 1.25e9,
+      checkIntervalSeconds: 0.08,
     }),
     memoryPages: data + 320,
     nonZeroPages: data,
     linkBitsPerSecond: link * 8,
-    dirty: [uniformWrites({ pagesPerSecond: 40, regionPages: data })],
+    dirty: [
+      forwardingBuffers({
+        packetsPerSecond: 10_000,
+        netfront: "rx-copy",
+        rxBufferPages: 256,
+      }),
+      uniformWrites({ pagesPerSecond: 40, regionPages: data - 256 }),
+    ],
     setupSeconds: 0.1 + early * 9 / link,
     resumeSeconds: 0.12,
     limits: { seconds: 120 },
@@ -342,6 +357,15 @@ Deno.test("prediction: a guest that dirties faster than the link is predicted no
   strictEqual(row.completedAgrees, true);
   strictEqual(row.withinTolerance, true);
   strictEqual(row.downtimeWithin, null);
+  // A 50 ms limit is below what the busy guest dirties in one iteration
+  // (2000 + 1000 pages/s x 80 ms against 146 pages): never met; 300 ms is.
+  const busy = vmPredictionInputs(runRow({ busy: true }));
+  strictEqual(
+    predictVmRun({ ...busy, downtimeLimitSeconds: 0.05 }, PARAMETERS)
+      .completed,
+    false,
+  );
+  strictEqual(predictVmRun(busy, PARAMETERS).completed, true);
   // Negative control: a run measured complete is outside whatever its numbers.
   const wrong = vmPredictionRow({ ...overloaded, completed: true }, p);
   strictEqual(wrong.completedAgrees, false);
@@ -391,8 +415,12 @@ Deno.test("calibration: medians of the calibration runs by hand; the subset is d
   );
   ok(Math.abs(c.parameters.linkEfficiency - 1.01) < 1e-12);
   strictEqual(c.parameters.extraRamPages, 130);
-  // 316 pages dirtied over round 1's 7.9 s: 40 pages/s.
-  ok(Math.abs(c.parameters.backgroundDirtyPagesPerSecond - 40) < 1e-12);
+  // 316 pages dirtied over round 1's 7.9 s, 256 of them the RX ring's.
+  ok(
+    Math.abs(c.parameters.backgroundDirtyPagesPerSecond - 60 / 7.9) < 1e-12,
+  );
+  // The shortest round after round 1: round 2's 0.1 s.
+  ok(Math.abs(c.parameters.iterationSeconds - 0.1) < 1e-12);
   // 864 pages left after round 1, 560 of them data.
   strictEqual(c.parameters.tailZeroPages, 65_664 - 64_800 - 560);
   deepStrictEqual(c.parameters.forwardingCapacity, []);

@@ -20,10 +20,16 @@
  *   the next round. (The engine lays every zero page last; left there, an
  *   idle guest's pass would end in them and leave nothing.)
  * - Dirtying: the dirtier (round-robin or uniform over its working set, at
- *   its achieved rate) and the guest's own background writes
- *   (`backgroundDirtyPagesPerSecond`, uniform over the other data pages).
+ *   its achieved rate), the probes forwarded (each lands in the next page of
+ *   the RX ring, `rxRingPages`, in turn) and the guest's own background
+ *   writes (`backgroundDirtyPagesPerSecond`, uniform over the other data
+ *   pages).
  * - The link: the probe's goodput times `linkEfficiency` (QEMU's stream
  *   gets a little more of the shaped link than the probe's).
+ * - QEMU checks the threshold once per pass of its send loop, 50 ms of
+ *   sending plus the bitmap sync (`iterationSeconds`, the shortest round
+ *   measured): a round lasts at least that, so the guest dirties at least
+ *   rate x that between two syncs, and a threshold below it is never met.
  * - Outage = the engine's stop-and-copy (the final pending set over that
  *   link) + `fixedOutageSeconds` (idle or busy guest): what no byte count
  *   explains (device state, the socket and shaper queue draining after
@@ -59,6 +65,7 @@ import {
 } from "../../migration/mod.ts";
 import {
   type DirtyComponent,
+  forwardingBuffers,
   precopyMigration,
   type PrecopyResult,
   qemu,
@@ -114,7 +121,9 @@ export interface VmModelParameters {
   readonly setupSeconds: number;
   /** QEMU's RAM blocks beyond the guest's RAM (ROMs), pages, counted as data. */
   readonly extraRamPages: number;
-  /** The guest's own page writes (kernel, router), uniform over its data pages, per second. */
+  /** Pages of the guest's RX ring, one written per forwarded probe in turn (virtio-net's queue: 256). */
+  readonly rxRingPages: number;
+  /** The guest's other page writes (kernel, timers), uniform over its other data pages, per second. */
   readonly backgroundDirtyPagesPerSecond: number;
   /** QEMU's send rate over the probe's goodput. */
   readonly linkEfficiency: number;
@@ -122,6 +131,8 @@ export interface VmModelParameters {
   readonly idleFixedOutageSeconds: number;
   /** The same for a guest running the dirtier, seconds. */
   readonly busyFixedOutageSeconds: number;
+  /** QEMU's shortest round, seconds: one pass of its send loop (50 ms of sending) and the bitmap sync; the engine's interval between threshold checks. */
+  readonly iterationSeconds: number;
   /** Zero pages among the last pages of QEMU's first pass (left in the engine's scan, after the data pages). */
   readonly tailZeroPages: number;
   /** What the router forwards while dirty logging runs, per router and probe size, where a calibration run saturated it (a size or router not listed: not limited, no pre-copy loss predicted). */
@@ -141,10 +152,12 @@ export interface ForwardingCapacity {
 const PARAMETER_KEYS: readonly (keyof VmModelParameters)[] = [
   "setupSeconds",
   "extraRamPages",
+  "rxRingPages",
   "backgroundDirtyPagesPerSecond",
   "linkEfficiency",
   "idleFixedOutageSeconds",
   "busyFixedOutageSeconds",
+  "iterationSeconds",
   "tailZeroPages",
   "forwardingCapacity",
 ];
@@ -300,6 +313,7 @@ function checkParameters(p: VmModelParameters): void {
   }
   assertAtLeast("parameters.setupSeconds", p.setupSeconds, 0);
   assertInteger("parameters.extraRamPages", p.extraRamPages, 0);
+  assertInteger("parameters.rxRingPages", p.rxRingPages, 0, 65536);
   assertAtLeast(
     "parameters.backgroundDirtyPagesPerSecond",
     p.backgroundDirtyPagesPerSecond,
@@ -308,6 +322,7 @@ function checkParameters(p: VmModelParameters): void {
   assertInRange("parameters.linkEfficiency", p.linkEfficiency, 0.5, 2);
   assertAtLeast("parameters.idleFixedOutageSeconds", p.idleFixedOutageSeconds);
   assertAtLeast("parameters.busyFixedOutageSeconds", p.busyFixedOutageSeconds);
+  assertInRange("parameters.iterationSeconds", p.iterationSeconds, 0.001, 10);
   assertInteger("parameters.tailZeroPages", p.tailZeroPages, 0);
   if (!Array.isArray(p.forwardingCapacity)) {
     throw new RangeError(
@@ -337,9 +352,9 @@ function checkParameters(p: VmModelParameters): void {
  * ```ts
  * import { predictVmRun } from "@vnmig/vnmig/testbed/qemu";
  * const parameters = {
- *   setupSeconds: 0.09, extraRamPages: 130, backgroundDirtyPagesPerSecond: 35, linkEfficiency: 1,
+ *   setupSeconds: 0.09, extraRamPages: 130, rxRingPages: 256, backgroundDirtyPagesPerSecond: 35, linkEfficiency: 1,
  *   idleFixedOutageSeconds: 0.11, busyFixedOutageSeconds: 0.15,
- *   tailZeroPages: 300, forwardingCapacity: [{ router: "idle", packetSizeBytes: 1500, packetsPerSecond: 6800 } as const],
+ *   iterationSeconds: 0.08, tailZeroPages: 300, forwardingCapacity: [{ router: "idle", packetSizeBytes: 1500, packetsPerSecond: 6800 } as const],
  * };
  * const idle = {
  *   packetsPerSecond: 1000, packetSizeBytes: 64, downtimeLimitSeconds: 0.3, autoConverge: false,
@@ -391,6 +406,15 @@ export function predictVmRun(
     );
     claimed = d.workingSetPages;
   }
+  // Each forwarded probe lands in the next page of virtio-net's RX ring.
+  if (p.rxRingPages > 0 && dataPages > claimed + p.rxRingPages) {
+    dirty.push(forwardingBuffers({
+      packetsPerSecond: inputs.packetsPerSecond,
+      netfront: "rx-copy",
+      rxBufferPages: p.rxRingPages,
+    }));
+    claimed += p.rxRingPages;
+  }
   if (p.backgroundDirtyPagesPerSecond > 0 && dataPages > claimed) {
     dirty.push(uniformWrites({
       pagesPerSecond: p.backgroundDirtyPagesPerSecond,
@@ -403,6 +427,7 @@ export function predictVmRun(
       downtimeLimitSeconds: inputs.downtimeLimitSeconds,
       maxBandwidthBytesPerSecond: inputs.maxBandwidthBytesPerSecond ?? 1.25e9,
       autoConverge: inputs.autoConverge,
+      checkIntervalSeconds: p.iterationSeconds,
     }),
     memoryPages: dataPages + tailZero,
     nonZeroPages: dataPages,
@@ -590,6 +615,9 @@ export function vmPredictionInputs(row: Row): VmPredictionInputs {
 
 // ------------------------------------------------------------ calibration
 
+/** Pages of virtio-net's RX ring: QEMU 7.2's default rx_queue_size, 256 descriptors. */
+export const VM_RX_RING_PAGES = 256;
+
 /** Which runs calibrate the model and which are predicted. */
 export type VmRunRole = "calibration" | "predicted";
 
@@ -662,10 +690,14 @@ const num = (v: unknown): number | null =>
  * - `setupSeconds`: trigger to round 1;
  * - `extraRamPages`: QEMU's RAM total minus the guest's pages;
  * - `backgroundDirtyPagesPerSecond` (idle runs): the pages the sync after
- *   round 1 found newly dirty over round 1's duration;
+ *   round 1 found newly dirty, less the RX ring pages the probes wrote,
+ *   over round 1's duration (`rxRingPages` is QEMU's queue size, 256, not
+ *   calibrated);
  * - `linkEfficiency`: round 1's bytes over its duration over the goodput;
  * - `idle/busyFixedOutageSeconds`: STOP..RESUME minus QEMU's stop-and-copy
  *   bytes over the link (goodput x efficiency);
+ * - `iterationSeconds`: each run's shortest round after round 1 (one pass
+ *   of QEMU's send loop and the bitmap sync);
  * - `tailZeroPages`: the pages left after round 1 minus the data pages
  *   left (the guest's data pages and QEMU's other blocks minus round 1's
  *   whole pages);
@@ -772,7 +804,14 @@ export function calibrateVmModel(
     const seconds = r1
       ? (num(r1.endSeconds) ?? NaN) - (num(r1.startSeconds) ?? NaN)
       : NaN;
-    return dirtied === null || !(seconds > 0) ? null : dirtied / seconds;
+    // Less the RX ring pages the probes wrote over round 1.
+    const ring = Math.min(
+      VM_RX_RING_PAGES,
+      (num(r.packetsPerSecond) ?? 0) * seconds,
+    );
+    return dirtied === null || !(seconds > 0)
+      ? null
+      : Math.max(0, dirtied - ring) / seconds;
   });
   const fixedIdle = fixedOf(idle);
   const fixedBusy = fixedOf(busyRuns);
@@ -796,6 +835,14 @@ export function calibrateVmModel(
       }
     }
   }
+  const shortest = new Map<string, number>();
+  for (const r of rounds) {
+    const d = (num(r.endSeconds) ?? NaN) - (num(r.startSeconds) ?? NaN);
+    if ((num(r.round) ?? 0) < 2 || !(d > 0)) continue;
+    const k = String(r.key);
+    shortest.set(k, Math.min(shortest.get(k) ?? Infinity, d));
+  }
+  const iteration = estimate(cal, (r) => shortest.get(String(r.key)) ?? null);
   const tail = estimate(cal, (r) => {
     const r1 = round.get(`${r.key}#1`);
     const q = num(r.qemuRamTotalPages);
@@ -829,10 +876,12 @@ export function calibrateVmModel(
   const parameters: VmModelParameters = {
     setupSeconds: setupS,
     extraRamPages: extraPages,
+    rxRingPages: VM_RX_RING_PAGES,
     backgroundDirtyPagesPerSecond: median(background) ?? 0,
     linkEfficiency: efficiencyValue,
     idleFixedOutageSeconds: Math.max(0, fixedIdleS),
     busyFixedOutageSeconds: Math.max(0, fixedBusyS),
+    iterationSeconds: required("iterationSeconds", iteration),
     tailZeroPages: Math.max(0, Math.round(median(tail) ?? 0)),
     forwardingCapacity: capacities,
   };
@@ -855,8 +904,15 @@ export function calibrateVmModel(
         "median of qemuRamTotalPages - inTotalPages (QEMU's other RAM blocks)",
         extra,
       ),
+      rxRingPages: {
+        method:
+          "not calibrated: virtio-net's RX queue size in QEMU 7.2 (256 descriptors)",
+        runs: 0,
+        min: VM_RX_RING_PAGES,
+        max: VM_RX_RING_PAGES,
+      },
       backgroundDirtyPagesPerSecond: spread(
-        "idle runs: median of round 2's dirtiedPagesAtSync / round 1's duration",
+        "idle runs: median of (round 2's dirtiedPagesAtSync - the RX ring pages the probes wrote in round 1) / round 1's duration",
         background,
       ),
       linkEfficiency: spread(
@@ -872,6 +928,10 @@ export function calibrateVmModel(
           ? "busy runs: median of downtimeSeconds - stopAndCopyBytes / (goodput x linkEfficiency)"
           : "no busy calibration run: the idle value",
         fixedBusy,
+      ),
+      iterationSeconds: spread(
+        "median of each run's shortest round after round 1 (sync to sync)",
+        iteration,
       ),
       tailZeroPages: spread(
         "median of (qemuRamTotalPages - round 1's sentPages) - (inNonZeroPages + QEMU's other blocks - round 1's sentNormalPages)",

@@ -105,8 +105,9 @@ function within(
  *   completed: true, downtimeSeconds: 0.31, totalMigrationSeconds: 8.5, rounds: 2, lostPackets: 310, sentPackets: 14_000,
  * };
  * const prediction = predictVmRun(vmPredictionInputs(run), {
- *   setupSeconds: 0.09, extraRamPages: 130, backgroundDirtyPagesPerSecond: 35, linkEfficiency: 1,
- *   idleFixedOutageSeconds: 0.11, busyFixedOutageSeconds: 0.15, tailZeroPages: 300, forwardingCapacity: [],
+ *   setupSeconds: 0.09, extraRamPages: 130, rxRingPages: 256, backgroundDirtyPagesPerSecond: 35, linkEfficiency: 1,
+ *   idleFixedOutageSeconds: 0.11, busyFixedOutageSeconds: 0.15, iterationSeconds: 0.08, tailZeroPages: 300,
+ *   forwardingCapacity: [],
  * });
  * const row = vmPredictionRow(run, prediction);
  * if (row.role !== "predicted" || row.predictedRounds !== 2 || row.completedAgrees !== true) throw new Error();
