@@ -260,3 +260,64 @@ Deno.test("one command-line parser: every program's flags go through src/cli/_ar
     assert.match(r.stderr, message);
   }
 });
+
+Deno.test("planesep: --out is checked before anything runs; an existing file is replaced only with --overwrite", async () => {
+  const planesep = new URL("../src/cli/planesep.ts", import.meta.url).pathname;
+  // Without --allow-run and --allow-sys: should a check be missing, the
+  // program fails at its first command instead of starting a testbed.
+  const narrow = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-write", planesep, ...args],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const existing = `${dir}/runs.csv`;
+    await Deno.writeTextFile(existing, "committed\n");
+    for (
+      const [args, code, message] of [
+        [
+          ["sweep", "--out", existing],
+          2,
+          /--out .*runs\.csv exists; pass --overwrite/,
+        ],
+        [
+          ["run", "--out", existing],
+          2,
+          /--out .*runs\.csv exists; pass --overwrite/,
+        ],
+        [["sweep", "--out", dir], 2, /is a folder: name the CSV file/],
+        [["sweep", "--out", ""], 2, /--out must name a CSV file; got ""/],
+        [
+          ["sweep", "--out", `${dir}/no/such/runs.csv`],
+          3,
+          /^planesep: cannot write .*no\/such\/runs\.csv/,
+        ],
+        [["clean", "--overwrite"], 2, /--overwrite does not apply to clean/],
+      ] as const
+    ) {
+      const r = await narrow(...args);
+      assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(" "));
+      assert.doesNotMatch(r.stderr, / run 1\//, "nothing ran");
+    }
+    assert.equal(await Deno.readTextFile(existing), "committed\n");
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      "runs.csv",
+    ]);
+    // Negative control: with --overwrite the checks pass and the sweep
+    // starts (then stops at the permission it was not given), the file
+    // untouched since no run finished.
+    const r = await narrow("sweep", "--out", existing, "--overwrite");
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, / run 1\/16: /);
+    assert.equal(await Deno.readTextFile(existing), "committed\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

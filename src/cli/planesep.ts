@@ -16,6 +16,7 @@
  */
 
 import {
+  EnvironmentError,
   type ParsedFlags,
   parseFlags,
   parseIntegerFlag,
@@ -65,7 +66,9 @@ options (run, sweep):
   --probes N                   control probes/s per neighbour, 0..200 (default 20)
   --hello N                    OSPF hello, 1..60 s (default 1)
   --pause S                    stand-in pause, 0.01..10 s (default 0.3)
-  --out FILE                   CSV to write (whole or not at all)
+  --out FILE                   CSV to write (whole or not at all); an
+                               existing file only with --overwrite
+  --overwrite                  replace an existing --out FILE
   --records DIR                also keep each run's raw record (JSON) there
 sweep only:
   --routes-list A,B,..         route counts (default 10,100,1000,10000)
@@ -86,6 +89,7 @@ const FLAGS = {
   hello: { type: "string" },
   pause: { type: "string" },
   out: { type: "string" },
+  overwrite: { type: "boolean" },
   "routes-list": { type: "string" },
   "rates-list": { type: "string" },
   repeats: { type: "string" },
@@ -146,6 +150,40 @@ function listFlag(
   if (text === undefined) return fallback;
   const [min, max] = range(key);
   return text.split(",").map((t) => parseIntegerFlag(flag, t, min, max));
+}
+
+/**
+ * The --out file, checked before anything runs: not empty, not a folder,
+ * not an existing file unless --overwrite (committed data is never
+ * replaced by accident), and in a folder this program can write (else
+ * exit 3), so that a finished run is never lost to its output.
+ */
+function checkedOut(flags: ParsedFlags): string | undefined {
+  const out = stringFlag(flags, "out");
+  if (out === undefined) return undefined;
+  if (out === "") throw new UsageError('--out must name a CSV file; got ""');
+  let existing: Deno.FileInfo | undefined;
+  try {
+    existing = Deno.statSync(out);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (existing?.isDirectory) {
+    throw new UsageError(`--out ${out} is a folder: name the CSV file`);
+  }
+  if (existing !== undefined && flags.values.overwrite !== true) {
+    throw new UsageError(`--out ${out} exists; pass --overwrite to replace it`);
+  }
+  const probe = `${out}.tmp${Deno.pid}`;
+  try {
+    Deno.writeTextFileSync(probe, "");
+    Deno.removeSync(probe);
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot write ${out}: ${(error as Error).message}`,
+    );
+  }
+  return out;
 }
 
 function writeCsvWhole(path: string, rows: readonly CsvRow[]): void {
@@ -238,7 +276,7 @@ function report(recorded: RecordedRun, others: readonly RecordedRun[]): void {
 
 async function cmdRun(flags: ParsedFlags): Promise<number> {
   const options = scenarioFlags(flags);
-  const out = stringFlag(flags, "out");
+  const out = checkedOut(flags);
   const startedAt = new Date().toISOString();
   const recorded = await runOne(options);
   report(recorded, []);
@@ -247,12 +285,12 @@ async function cmdRun(flags: ParsedFlags): Promise<number> {
 }
 
 async function cmdSweep(flags: ParsedFlags): Promise<number> {
-  const out = stringFlag(flags, "out");
-  if (out === undefined || out === "") {
+  if (stringFlag(flags, "out") === undefined) {
     throw new UsageError(
       "sweep needs --out FILE (no default: committed data stays untouched)",
     );
   }
+  const out = checkedOut(flags)!;
   const base = scenarioFlags(flags);
   const routes = listFlag(flags, "routes-list", "routeCount", [
     10,
@@ -403,6 +441,7 @@ async function main(): Promise<number> {
           "hello",
           "pause",
           "out",
+          "overwrite",
           "records",
         ]);
         return await cmdRun(flags);
@@ -415,6 +454,7 @@ async function main(): Promise<number> {
           "hello",
           "pause",
           "out",
+          "overwrite",
           "routes-list",
           "rates-list",
           "repeats",
