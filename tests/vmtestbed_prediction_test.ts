@@ -421,8 +421,13 @@ Deno.test("calibration: medians of the calibration runs by hand; the subset is d
   );
   // The shortest round after round 1: round 2's 0.1 s.
   ok(Math.abs(c.parameters.iterationSeconds - 0.1) < 1e-12);
-  // 864 pages left after round 1, 560 of them data.
-  strictEqual(c.parameters.tailZeroPages, 65_664 - 64_800 - 560);
+  // 800 pages pending at the last sync, sent as (d - 0.12) x goodput bytes:
+  // (800 x 4104 - bytes) / 4095 zero pages, the median of the idle runs'.
+  const zeros = (d: number) => (800 * 4104 - (d - 0.12) * 11.95e6) / 4095;
+  strictEqual(
+    c.parameters.tailZeroPages,
+    Math.round((zeros(0.30) + zeros(0.32)) / 2),
+  );
   deepStrictEqual(c.parameters.forwardingCapacity, []);
   strictEqual(c.provenance.idleFixedOutageSeconds.runs, 2);
   // Roles: disjoint, and together every run.

@@ -78,6 +78,8 @@ import { QEMU_PRECOPY_MECHANISM } from "./scenario.ts";
 
 /** Wire bytes of a zero page under QEMU 7.2 (an 8-byte header and one byte). */
 const ZERO_PAGE_BYTES = 9;
+/** Bytes of a guest page. */
+const PAGE_BYTES = 4096;
 
 /** The dirtier of a run as configured. */
 export interface VmPredictionDirtier {
@@ -698,9 +700,9 @@ const num = (v: unknown): number | null =>
  *   bytes over the link (goodput x efficiency);
  * - `iterationSeconds`: each run's shortest round after round 1 (one pass
  *   of QEMU's send loop and the bitmap sync);
- * - `tailZeroPages`: the pages left after round 1 minus the data pages
- *   left (the guest's data pages and QEMU's other blocks minus round 1's
- *   whole pages);
+ * - `tailZeroPages` (idle runs): the zero pages among those pending at
+ *   the last sync before STOP, (pending pages x 4104 - stop-and-copy bytes)
+ *   / 4095;
  * - `forwardingCapacity`: per router and probe size, over the runs that
  *   lost more than 1 % of their pre-copy probes beyond QEMU's setup stall,
  *   the most probes delivered per second from the trigger to STOP (the
@@ -715,7 +717,7 @@ const num = (v: unknown): number | null =>
  * const run = (k: number, busy: boolean, downtime: number) => ({
  *   key: `rates/${busy ? "busy" : "idle"}/k${k}/r0`, experiment: "rates", repeat: 0, completed: true,
  *   dirtierWorkingSetPages: busy ? 16384 : 0, packetSizeBytes: 1500, setupSeconds: 0.1, qemuRamTotalPages: 1130,
- *   inTotalPages: 1000, inNonZeroPages: 400, inLinkGoodputBytesPerSecond: 1e6, stopAndCopyBytes: 1e5,
+ *   inTotalPages: 1000, inNonZeroPages: 400, inLinkGoodputBytesPerSecond: 1e6, stopAndCopyBytes: 123_750, lastSyncPendingPages: 100,
  *   downtimeSeconds: downtime, sentPrecopy: 2000, lostPrecopy: k === 3 ? 1000 : 0, lostInSetup: 0, precopySeconds: 2,
  * });
  * const runs = [run(1, false, 0.2), run(2, false, 0.3), run(3, true, 0.4)];
@@ -724,9 +726,9 @@ const num = (v: unknown): number | null =>
  *   { key: r.key, round: 2, startSeconds: 2.1, endSeconds: 2.2, sentBytes: 1e4, sentPages: 100, sentNormalPages: 30, dirtiedPagesAtSync: 60 },
  * ]);
  * const c = calibrateVmModel(runs, rounds);
- * // Fixed outage: 0.2 and 0.3 s minus 1e5 B at 1e6 B/s, the median of the idle ones.
- * if (Math.abs(c.parameters.idleFixedOutageSeconds - 0.15) > 1e-12 || c.parameters.extraRamPages !== 130) throw new Error();
- * // 100 pages left after round 1, 30 of them data (400 + 130 - 500): 70 zero.
+ * // Fixed outage: 0.2 and 0.3 s less 123,750 B at 1e6 B/s, the median of the idle ones.
+ * if (Math.abs(c.parameters.idleFixedOutageSeconds - 0.12625) > 1e-12 || c.parameters.extraRamPages !== 130) throw new Error();
+ * // 100 pages pending at the last sync sent as 123,750 B: 70 of them zero (100 x 4104 - 123,750 = 70 x 4095).
  * if (c.parameters.backgroundDirtyPagesPerSecond !== 30 || c.parameters.tailZeroPages !== 70) throw new Error();
  * // The busy run lost half its pre-copy probes: 1000 delivered in 2 s.
  * const [cap] = c.parameters.forwardingCapacity;
@@ -843,19 +845,17 @@ export function calibrateVmModel(
     shortest.set(k, Math.min(shortest.get(k) ?? Infinity, d));
   }
   const iteration = estimate(cal, (r) => shortest.get(String(r.key)) ?? null);
-  const tail = estimate(cal, (r) => {
-    const r1 = round.get(`${r.key}#1`);
-    const q = num(r.qemuRamTotalPages);
-    const nz = num(r.inNonZeroPages);
-    const sent = num(r1?.sentPages);
-    const whole = num(r1?.sentNormalPages);
-    const t = num(r.inTotalPages);
-    if (
-      q === null || nz === null || sent === null || whole === null || t === null
-    ) {
-      return null;
-    }
-    return (q - sent) - (nz + (q - t) - whole);
+  // The zero pages among those pending at the last sync before STOP: its
+  // pages at 4104 bytes each, less QEMU's stop-and-copy bytes, over the
+  // 4095 bytes a zero page saves (idle runs: a busy guest's pending pages
+  // are the dirtier's).
+  const tail = estimate(idle, (r) => {
+    const pending = num(r.lastSyncPendingPages);
+    const bytes = num(r.stopAndCopyBytes);
+    return pending === null || bytes === null || !(pending > 0)
+      ? null
+      : (pending * (PAGE_BYTES + 8) - bytes) /
+        (PAGE_BYTES + 8 - ZERO_PAGE_BYTES);
   });
   const required = (name: string, values: number[]): number => {
     const m = median(values);
@@ -934,7 +934,7 @@ export function calibrateVmModel(
         iteration,
       ),
       tailZeroPages: spread(
-        "median of (qemuRamTotalPages - round 1's sentPages) - (inNonZeroPages + QEMU's other blocks - round 1's sentNormalPages)",
+        "idle runs: median of (lastSyncPendingPages x 4104 - stopAndCopyBytes) / 4095, the zero pages among those pending at the last sync before STOP",
         tail,
       ),
       forwardingCapacity: spread(
