@@ -489,6 +489,16 @@ Deno.test("tolerance: decided exactly at its edge", () => {
   ok(vmRowComparison(row).withinTolerance);
   ok(!vmRowComparison({ ...row, lostPackets: 186 }).withinTolerance);
   ok(!vmRowComparison({ ...row, downtimeSeconds: 0.52 }).withinTolerance);
+  // Probes lost before the trigger are not the migration's.
+  ok(
+    vmRowComparison({ ...row, lostPackets: 1185, lostBeforeTrigger: 1000 })
+      .withinTolerance,
+  );
+  strictEqual(
+    vmOutcomes({ ...row, lostPackets: 1185, lostBeforeTrigger: 1000 }).measured
+      .data.lostPackets,
+    185,
+  );
   const { measured, predicted } = vmOutcomes(row);
   strictEqual(
     compareOutcomes(measured, predicted, VM_TESTBED_TOLERANCES).length,
