@@ -23,7 +23,9 @@ import {
   predictVmRun,
   readVmRuns,
   type Row,
+  rowsToCsv,
   VM_PREDICTION_INPUT_COLUMNS,
+  VM_ROUND_COLUMNS,
   VM_RUN_COLUMNS,
   VM_TESTBED_TOLERANCES,
   vmCalibrationRole,
@@ -609,6 +611,62 @@ Deno.test("merge outputs: written whole, read back as the notebook reads them; n
     } finally {
       Deno.removeSync(empty, { recursive: true });
     }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("merge command: shards joined, predicted and written; a run in two shards refused", async () => {
+  const { runs, rounds } = fixtureSweep();
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.mkdirSync(`${dir}/parts`);
+    const half = (k: number) => runs.filter((_, i) => i % 2 === k);
+    for (const k of [0, 1]) {
+      const keys = new Set(half(k).map((r) => r.key));
+      Deno.writeTextFileSync(
+        `${dir}/parts/runs.${k + 1}-of-2.csv`,
+        rowsToCsv(half(k), VM_RUN_COLUMNS),
+      );
+      Deno.writeTextFileSync(
+        `${dir}/parts/rounds.${k + 1}-of-2.csv`,
+        rowsToCsv(rounds.filter((r) => keys.has(r.key)), VM_ROUND_COLUMNS),
+      );
+    }
+    const merge = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../src/cli/vmtestbed.ts", import.meta.url).pathname,
+          "merge",
+          "--out",
+          dir,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+    const ok1 = await merge();
+    const err = new TextDecoder().decode(ok1.stderr);
+    strictEqual(ok1.code, 0, err);
+    ok(err.includes(`within the model's tolerance`), err);
+    ok(err.includes("all/all: 9,"), err);
+    const back = readVmRuns(Deno.readTextFileSync(`${dir}/runs.csv`));
+    deepStrictEqual(
+      back.map((r) => r.key),
+      runs.map((r) => String(r.key)).sort(),
+    );
+    // The same run in both shards: refused, and runs.csv left as it was.
+    const before = Deno.readTextFileSync(`${dir}/runs.csv`);
+    Deno.writeTextFileSync(
+      `${dir}/parts/runs.2-of-2.csv`,
+      rowsToCsv([...half(1), half(0)[0]], VM_RUN_COLUMNS),
+    );
+    const twice = await merge();
+    strictEqual(twice.code, 1);
+    ok(new TextDecoder().decode(twice.stderr).includes("is in both"));
+    strictEqual(Deno.readTextFileSync(`${dir}/runs.csv`), before);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
