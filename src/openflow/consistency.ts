@@ -1173,6 +1173,9 @@ interface PortServer {
 
 const NEAR = 2 ** -36;
 
+// The per-packet engine keeps a record per packet in a JS array.
+const MAX_TRACED_PACKETS = 2 ** 32 - 1;
+
 // The per-packet engine: a discrete-event simulation of one flow's packets
 // in time order (ties: lower packet index first), with a FIFO server per
 // port. Floats decide unless within rounding error; then exact.
@@ -1182,6 +1185,15 @@ function tracePackets(t: FlowTrace): void {
   const dstHost = f.migration.flow.dstHost;
   const clock = f.clock;
   const n = clock.count;
+  if (n > MAX_TRACED_PACKETS) {
+    // One record per packet: past the array limit, say so (not "Invalid
+    // array length").
+    throw new RangeError(
+      `flow ${
+        JSON.stringify(f.migration.flow.id)
+      } has ${n} packets; a flow traced packet by packet (the per-packet engine, or a congested flow: load above a link's rate) must have at most ${MAX_TRACED_PACKETS} (about 180 bytes of memory each): lower packetsPerSecond or the duration`,
+    );
+  }
   const K = t.queueCapacity;
   const root = new OffsetNode(ZERO, 0);
   const paths = new PathNode("", null, 0);
