@@ -68,9 +68,18 @@ export function poissonPmf(k: number, mean: number): number {
     Math.sqrt(2 * Math.PI * k);
 }
 
-// Gauss-Legendre nodes and weights on [0, 1].
+// Gauss-Legendre nodes and weights on [0, 1], computed on first use: the
+// Newton iterations cost a few milliseconds, which every import of the
+// traffic entry paid at start-up before (issue 10's start-up target).
 const GAUSS_POINTS = 64;
-const [GAUSS_X, GAUSS_W] = (() => {
+let gauss: readonly [Float64Array, Float64Array] | null = null;
+
+function gaussLegendre(): readonly [Float64Array, Float64Array] {
+  if (gauss === null) gauss = gaussNodes();
+  return gauss;
+}
+
+function gaussNodes(): [Float64Array, Float64Array] {
   const n = GAUSS_POINTS;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
@@ -94,7 +103,7 @@ const [GAUSS_X, GAUSS_W] = (() => {
     w[i] = 1 / ((1 - z * z) * dp * dp);
   }
   return [x, w];
-})();
+}
 
 /**
  * The regularised lower incomplete gamma P(a, x) and its complement
@@ -146,6 +155,7 @@ function gammaQuadrature(a: number, x: number): [number, number] {
   const s = Math.sqrt(a1);
   // t^(a-1) e^-t / Gamma(a) is the Poisson pmf at a - 1 with mean t.
   const density = (t: number) => poissonPmf(a1, t);
+  const [GAUSS_X, GAUSS_W] = gaussLegendre();
   const integrate = (from: number, to: number) => {
     let sum = 0;
     for (let i = 0; i < GAUSS_POINTS; i++) {
