@@ -14,6 +14,7 @@ export {
 } from "./paper_profile.ts";
 export {
   XEN_STANDARD,
+  type XenStandardLosses,
   xenStandardMigration,
   type XenStandardOptions,
   type XenStandardResult,

@@ -12,11 +12,25 @@
  * - packets already in the VM's RX ring at suspension (those that arrived
  *   less than `vmForwardingLatencySeconds` before it) migrate with the VM's
  *   memory and leave when it resumes: delayed, not lost (up to the ring's
- *   size).
+ *   size);
+ * - optionally, the VM forwards at most `vmForwardingPacketsPerSecond`
+ *   packets/s, and fewer (`vmDirtyLoggingForwardingPacketsPerSecond`) while
+ *   the migration's dirty logging runs, from the trigger until suspension
+ *   (every guest write then traps to the hypervisor). Packets it cannot
+ *   forward at once wait in a FIFO queue of `vmQueueCapacityPackets`; when
+ *   the queue is full they are lost: the saturated router's losses, reported
+ *   apart from the outage's ({@linkcode XenStandardLosses}). The outcome is
+ *   not `feasible`, and its `note` says why, when the offered rate exceeds
+ *   either capacity. Packets still waiting in the queue when the VM stops
+ *   are forwarded in the model at the capacity's pace (in the VM they would
+ *   leave after resume): not lost either way, so the loss counts hold, but
+ *   their delay is understated. By default the VM's capacity is unbounded
+ *   and nothing queues.
  *
  * The loss is counted exactly by the traffic engine
  * ({@linkcode countFates}) over a two-element path: the switch port towards
- * the VM, then the VM itself.
+ * the VM, then the VM itself (with its forwarding server and queue when a
+ * capacity is set).
  *
  * @module
  */
@@ -42,7 +56,11 @@ import {
 import { packetOutcomeOfFates } from "../migration/packets.ts";
 import type { FateCounts } from "../traffic/fates.ts";
 import { countFates } from "../traffic/count.ts";
-import { type PathElement, pathElement } from "../traffic/path.ts";
+import {
+  type PathElement,
+  pathElement,
+  type StateChange,
+} from "../traffic/path.ts";
 import {
   type CbrStream,
   cbrStream,
@@ -78,6 +96,67 @@ export interface XenStandardOptions extends MigrationScenario {
   tailSeconds?: number;
   /** Overrides of the pre-copy options the profile gives (stop conditions, rate limiter...). Default none. */
   precopy?: PrecopyOptions;
+  /**
+   * Packets per second the router VM can forward, in (0, +inf]; Infinity:
+   * no limit. Above it, packets queue and then are lost (see
+   * `vmQueueCapacityPackets`). Default Infinity.
+   *
+   * @example A router VM that forwards 12,000 packets/s, and 9000 while dirty logging runs, offered 10,000
+   * ```ts
+   * import { xenStandardMigration } from "@vnmig/vnmig/xen";
+   * const r = xenStandardMigration({
+   *   packetsPerSecond: 10_000,
+   *   vmForwardingPacketsPerSecond: 12_000,
+   *   vmDirtyLoggingForwardingPacketsPerSecond: 9000,
+   * });
+   * const { outagePackets, saturationPackets } = r.dataLosses;
+   * // About 1000/s too many for the 19 s of pre-copy, less the queue.
+   * if (!(saturationPackets > 18_000 && saturationPackets < 20_000)) throw new Error();
+   * if (outagePackets + saturationPackets !== r.data.lostPackets) throw new Error();
+   * if (r.feasible !== false) throw new Error("the load exceeds the capacity");
+   * ```
+   */
+  vmForwardingPacketsPerSecond?: number;
+  /**
+   * Packets per second the router VM can forward while the migration's
+   * dirty logging runs (from the trigger until the VM is suspended), in
+   * (0, `vmForwardingPacketsPerSecond`]. Default
+   * `vmForwardingPacketsPerSecond` (no slow-down).
+   *
+   * @example Dirty logging alone slows a router that otherwise keeps up
+   * ```ts
+   * import { xenStandardMigration } from "@vnmig/vnmig/xen";
+   * const base = { packetsPerSecond: 5000, vmForwardingPacketsPerSecond: 6000 };
+   * const fast = xenStandardMigration(base);
+   * const slow = xenStandardMigration({ ...base, vmDirtyLoggingForwardingPacketsPerSecond: 4000 });
+   * if (fast.dataLosses.saturationPackets !== 0 || !fast.feasible) throw new Error();
+   * if (!(slow.dataLosses.saturationPackets > 0)) throw new Error();
+   * if (slow.dataLosses.outagePackets !== fast.dataLosses.outagePackets) throw new Error();
+   * ```
+   */
+  vmDirtyLoggingForwardingPacketsPerSecond?: number;
+  /**
+   * Packets that may wait for the router VM's forwarding (a FIFO queue),
+   * an integer in [0, 2^53 - 1] or Infinity; a packet that finds it full
+   * is lost. Used only when a forwarding capacity is set. Default the
+   * profile's `rxRingPackets` (256 on {@linkcode PAPER_TESTBED}: the
+   * packets wait in the netfront RX ring).
+   *
+   * @example A longer queue loses fewer packets to the same overload
+   * ```ts
+   * import { xenStandardMigration } from "@vnmig/vnmig/xen";
+   * const run = (queue: number) =>
+   *   xenStandardMigration({
+   *     packetsPerSecond: 10_000,
+   *     vmDirtyLoggingForwardingPacketsPerSecond: 9000,
+   *     vmForwardingPacketsPerSecond: 12_000,
+   *     vmQueueCapacityPackets: queue,
+   *   }).dataLosses.saturationPackets;
+   * // Each extra place in the queue keeps one packet (the server stays busy).
+   * if (run(1) - run(1001) !== 1000) throw new Error();
+   * ```
+   */
+  vmQueueCapacityPackets?: number;
 }
 
 const OPTION_KEYS: readonly (keyof XenStandardOptions)[] = [
@@ -88,7 +167,21 @@ const OPTION_KEYS: readonly (keyof XenStandardOptions)[] = [
   "triggerSeconds",
   "tailSeconds",
   "precopy",
+  "vmForwardingPacketsPerSecond",
+  "vmDirtyLoggingForwardingPacketsPerSecond",
+  "vmQueueCapacityPackets",
 ];
+
+/**
+ * The data packets a Xen standard migration lost, by cause; their sum is
+ * the outcome's `data.lostPackets`.
+ */
+export interface XenStandardLosses {
+  /** Lost to the outage: dropped at the switch port between suspension and the switch learning the new port, or overflowing the RX ring at suspension. */
+  readonly outagePackets: number;
+  /** Lost to the saturated router: turned away by the VM's full forwarding queue (0 unless a forwarding capacity is set). */
+  readonly saturationPackets: number;
+}
 
 /**
  * The outcome of a Xen standard migration of a router VM: the shared
@@ -109,6 +202,8 @@ export interface XenStandardResult extends MigrationOutcome {
   readonly outageEndSeconds: number;
   /** Bytes sent over the migration link. */
   readonly bytesSent: number;
+  /** Data packets lost, by cause (the outage, the saturated router). */
+  readonly dataLosses: XenStandardLosses;
   /** The traffic engine's full counts of the data stream. */
   readonly fates: FateCounts;
   /** The data stream (on its own clock: the trigger at `triggerSeconds`). */
@@ -146,6 +241,7 @@ export function xenStandardMigration(
     triggerPhaseSeconds(options.seed, packetsPerSecond);
   assertPositive("tailSeconds", tailSeconds);
   checkXenProfile(profile);
+  const capacity = vmCapacity(options, profile);
 
   // The VM forwards the data stream: its packets dirty buffer pages.
   const precopy = precopyMigration(
@@ -163,6 +259,32 @@ export function xenStandardMigration(
     startSeconds: 0,
     endSeconds: learnedAt + tailSeconds,
   });
+  // Packets reaching the VM from here on are in the RX ring when it stops.
+  const ringFrom = suspendAt - latency;
+  // Dirty logging slows the VM's forwarding of the packets that reach it
+  // from the trigger until they start to be held for suspension.
+  const logging = capacity.dirtyLogging !== capacity.normal &&
+    ringFrom > triggerSeconds;
+  const vmChanges: StateChange[] = logging
+    ? [{
+      atSeconds: triggerSeconds,
+      state: "forward",
+      forwardingPacketsPerSecond: capacity.dirtyLogging,
+    }]
+    : [];
+  if (latency > 0) {
+    // Packets arriving within one forwarding latency of suspension are
+    // still in the RX ring when the VM stops: they travel with its memory.
+    // (These changes bring back the VM's own capacity.)
+    vmChanges.push(
+      { atSeconds: ringFrom, state: "buffer" },
+      { atSeconds: resumedAt, state: "forward" },
+    );
+  } else if (logging) {
+    vmChanges.push({ atSeconds: suspendAt, state: "forward" });
+  }
+  const served = capacity.normal !== Infinity ||
+    capacity.dirtyLogging !== Infinity;
   const path: PathElement[] = [
     pathElement({
       name: "switch port to the router VM",
@@ -172,27 +294,39 @@ export function xenStandardMigration(
       ],
     }),
     pathElement({
-      name: "router VM",
+      name: ROUTER_VM,
       latencySeconds: latency,
-      // Packets arriving within one forwarding latency of suspension are
-      // still in the RX ring when the VM stops: they travel with its memory.
-      changes: latency > 0
-        ? [
-          { atSeconds: suspendAt - latency, state: "buffer" },
-          { atSeconds: resumedAt, state: "forward" },
-        ]
-        : [],
+      changes: vmChanges,
       bufferCapacityPackets: profile.rxRingPackets,
+      // Without a capacity there is no server, hence no queue.
+      ...(served
+        ? {
+          forwardingPacketsPerSecond: capacity.normal,
+          queueCapacityPackets: capacity.queuePackets,
+        }
+        : {}),
     }),
   ];
   const fates = countFates(stream, path);
+  const dataLosses = lossesByCause(fates);
 
   // First packet through the destination: the held ones leave at resume;
-  // else the first packet to reach the VM after the switch learned.
+  // else the first packet to reach the VM after the switch learned. The
+  // resumed VM forwards it at its own capacity.
   const firstIn = fates.heldPackets > 0
     ? resumedAt
     : firstPacketAtOrAfter(stream, learnedAt);
-  const totalMigrationSeconds = firstIn + latency - triggerSeconds;
+  const forwardingSeconds = capacity.normal === Infinity
+    ? 0
+    : 1 / capacity.normal;
+  const totalMigrationSeconds = firstIn + forwardingSeconds + latency -
+    triggerSeconds;
+  const overload = overloadNote(
+    packetsPerSecond,
+    capacity,
+    logging,
+    dataLosses,
+  );
 
   const rel = (t: number) => t - triggerSeconds;
   const suspend = rel(suspendAt);
@@ -240,7 +374,8 @@ export function xenStandardMigration(
     mechanism: "xen-standard",
     source: "model",
     completed: precopy.converged,
-    note: precopy.note,
+    feasible: overload === "",
+    note: [precopy.note, overload].filter((n) => n !== "").join("; "),
     downtimeSeconds: precopy.downtimeSeconds,
     dataOutageSeconds: learnedAt - suspendAt,
     totalMigrationSeconds,
@@ -253,10 +388,91 @@ export function xenStandardMigration(
     outageStartSeconds: suspend,
     outageEndSeconds: rel(learnedAt),
     bytesSent: precopy.totalBytesSent,
+    dataLosses,
     fates,
     stream,
     path,
   };
+}
+
+const ROUTER_VM = "router VM";
+
+interface VmCapacity {
+  readonly normal: number;
+  readonly dirtyLogging: number;
+  readonly queuePackets: number;
+}
+
+// A forwarding capacity: a positive number or Infinity (no limit).
+function assertForwardingRate(name: string, value: number, max: number) {
+  if (
+    typeof value !== "number" || Number.isNaN(value) || value <= 0 ||
+    value > max
+  ) {
+    throw new RangeError(
+      `${name} must be a number in (0, ${
+        max === Infinity ? "+inf" : `${max}`
+      }]${
+        max === Infinity ? "" : " (at most vmForwardingPacketsPerSecond)"
+      }; got ${String(value)}`,
+    );
+  }
+}
+
+function vmCapacity(
+  options: XenStandardOptions,
+  profile: XenTestbedProfile,
+): VmCapacity {
+  const normal = options.vmForwardingPacketsPerSecond ?? Infinity;
+  assertForwardingRate("vmForwardingPacketsPerSecond", normal, Infinity);
+  const dirtyLogging = options.vmDirtyLoggingForwardingPacketsPerSecond ??
+    normal;
+  assertForwardingRate(
+    "vmDirtyLoggingForwardingPacketsPerSecond",
+    dirtyLogging,
+    normal,
+  );
+  const queuePackets = options.vmQueueCapacityPackets ??
+    profile.rxRingPackets;
+  assertCapacity("vmQueueCapacityPackets", queuePackets);
+  return { normal, dirtyLogging, queuePackets };
+}
+
+// The engine's losses at the router VM's full queue are the saturated
+// router's; every other loss is the outage's (the switch port dropping,
+// the RX ring overflowing; stranded packets never arrive).
+function lossesByCause(fates: FateCounts): XenStandardLosses {
+  const saturationPackets = fates.losses
+    .filter((l) => l.cause === "queue" && l.element === ROUTER_VM)
+    .reduce((sum, l) => sum + l.packets, 0);
+  return {
+    outagePackets: fates.lostPackets + fates.strandedPackets -
+      saturationPackets,
+    saturationPackets,
+  };
+}
+
+// "" when the offered load fits the VM's capacity throughout; else what it
+// exceeds and what that cost.
+function overloadNote(
+  packetsPerSecond: number,
+  capacity: VmCapacity,
+  logging: boolean,
+  losses: XenStandardLosses,
+): string {
+  const over: string[] = [];
+  if (packetsPerSecond > capacity.normal) {
+    over.push(`forwarding capacity (${capacity.normal} packets/s)`);
+  }
+  if (logging && packetsPerSecond > capacity.dirtyLogging) {
+    over.push(
+      `forwarding capacity while dirty logging runs (${capacity.dirtyLogging} packets/s)`,
+    );
+  }
+  if (over.length === 0) return "";
+  return `offered load ${packetsPerSecond} packets/s exceeds the router VM's ${
+    over.join(" and ")
+  }: ${losses.saturationPackets} packets lost to saturation, ${losses.outagePackets} to the outage`;
 }
 
 /**
