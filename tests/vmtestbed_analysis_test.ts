@@ -405,3 +405,32 @@ Deno.test("scenario: defaults, the RAM size QEMU 7.2 corrupts, bad input", () =>
     /did you mean "packetsPerSecond"/,
   );
 });
+
+Deno.test("analysis: a cancelled migration reports the bytes its samples saw sent (QEMU's figures are empty after a cancel)", () => {
+  const done = record();
+  const cancelled: VmRunRecord = {
+    ...done,
+    stopMs: null,
+    resumeMs: null,
+    completed: false,
+    failure: "did not converge within 90 s (cancelled after 0 MB sent)",
+    samples: [
+      ...done.samples,
+      sample(T0 + 6000, { transferredBytes: 1.06e9 }),
+      sample(T0 + 6100, { status: "cancelled", transferredBytes: 0 }),
+    ],
+    qemu: { ...done.qemu!, status: "cancelled", transferredBytes: 0 },
+  };
+  const r = analyzeVmRun(cancelled);
+  strictEqual(r.completed, false);
+  strictEqual(r.transferredBytes, 1.06e9);
+  ok(
+    r.note.startsWith(
+      "did not converge within 90 s (cancelled after 1060 MB sent)",
+    ),
+    r.note,
+  );
+  strictEqual(vmRunRow(vmExperimentPlan()[0], r).transferredBytes, 1.06e9);
+  // A completed run keeps QEMU's own final figure.
+  strictEqual(analyzeVmRun(done).transferredBytes, 3.6e6);
+});

@@ -116,6 +116,8 @@ export interface VmMigrationResult extends MigrationOutcome {
   readonly syncCount: number;
   /** Bytes sent while the VM was stopped (QEMU's downtime-bytes; null when not reported). */
   readonly stopAndCopyBytes: number | null;
+  /** Bytes QEMU sent in all: its final figure, or for a migration that did not complete (QEMU reports nothing after a cancel) its largest sample. */
+  readonly transferredBytes: number;
   /** QEMU's own figures. */
   readonly qemu: QemuFigures | null;
   /** QEMU's downtime figure minus the measured STOP..RESUME (negative: QEMU underestimates), seconds; null when either is missing. */
@@ -415,8 +417,25 @@ export function analyzeVmRun(
       endSeconds: lossWindow.endSeconds + period,
     });
   }
+  const sampledBytes = record.samples.reduce(
+    (m, s) => Math.max(m, s.transferredBytes),
+    0,
+  );
+  const transferredBytes =
+    record.qemu !== null && record.qemu.transferredBytes > 0
+      ? record.qemu.transferredBytes
+      : sampledBytes;
   const notes = [...record.notes];
-  if (!record.completed) notes.unshift(record.failure || "did not complete");
+  if (!record.completed) {
+    // A cancelled migration's final figures are empty: say what the
+    // samples saw it send (records before this fix wrote 0 MB).
+    notes.unshift(
+      (record.failure || "did not complete").replace(
+        /cancelled after \d+ MB sent/,
+        `cancelled after ${(transferredBytes / 1e6).toFixed(0)} MB sent`,
+      ),
+    );
+  }
   if (hold > 0) {
     notes.push(
       `destination held paused ${
@@ -451,6 +470,7 @@ export function analyzeVmRun(
     lastSyncBeforeStop: record.stopMs === null ? null : lastSync,
     syncCount: record.syncs.length,
     stopAndCopyBytes: record.qemu?.downtimeBytes ?? null,
+    transferredBytes,
     qemu: record.qemu,
     qemuDowntimeErrorSeconds:
       record.qemu !== null && S !== null && R !== null && record.completed

@@ -165,7 +165,7 @@ export function vmRunRow(planned: PlannedVmRun, r: VmMigrationResult): Row {
     lastSyncDirtiedPages: r.lastSyncBeforeStop?.dirtiedPages ?? null,
     lastSyncSinceLastSeconds: r.lastSyncBeforeStop?.sinceLastSyncSeconds ??
       null,
-    transferredBytes: r.qemu?.transferredBytes ?? null,
+    transferredBytes: r.transferredBytes,
     qemuRamTotalPages: r.qemu ? r.qemu.ramTotalBytes / 4096 : null,
     stopAndCopyBytes: r.stopAndCopyBytes,
     qemuTotalTimeSeconds: r.qemu ? r.qemu.totalTimeMs / 1000 : null,

@@ -620,10 +620,11 @@ async function followMigration(
   const completed = status === "completed";
   let failure = "";
   if (cancelled) {
+    // After a cancel QEMU's figures are empty: the last samples say what
+    // was sent.
+    const sent = samples.reduce((m, s) => Math.max(m, s.transferredBytes), 0);
     failure = `did not converge within ${maxSeconds} s (cancelled after ${
-      ((Number(info.ram && (info.ram as Ram).transferred) || 0) / 1e6).toFixed(
-        0,
-      )
+      (sent / 1e6).toFixed(0)
     } MB sent)`;
   } else if (!completed) {
     failure = `QEMU reported ${status}${
