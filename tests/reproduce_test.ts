@@ -299,6 +299,7 @@ Deno.test("measured VM runs: C1's shape is the trend over every run, not the sca
         totalMigrationSeconds: 8,
         sentPackets: 8 * rate,
         lostPackets: Math.round(rate * downtime(rate, i)),
+        lostOutage: Math.round(rate * downtime(rate, i)),
       })),
     );
   const flat = vm((_, i) => scatter[i]);
@@ -306,6 +307,22 @@ Deno.test("measured VM runs: C1's shape is the trend over every run, not the sca
   assert.equal(c1.check({ rows: flat }).status, "fail"); // the means scatter
   assert.equal(c1.shape({ rows: flat }).status, "pass"); // but no trend
   assert.equal(claimById("C3").shape({ rows: flat }).status, "pass");
+  // A router that drops probes in pre-copy breaks C3's shape, and says so.
+  const saturated = flat.map((r, i) =>
+    i === 8
+      ? {
+        ...r,
+        "data.lostPackets": (r["data.lostPackets"] as number) + 5000,
+        "data.lostOutsideOutagePackets": 5000,
+      }
+      : r
+  );
+  const c3 = claimById("C3").shape({ rows: saturated });
+  assert.equal(c3.status, "fail");
+  assert.match(
+    c3.reproduced,
+    /1 of 9 runs also lost probes outside the outage \(most 5000/,
+  );
   // Negative control: downtime growing by 30 ms per 1000 packets/s.
   const growing = vm((rate, i) => scatter[i] + 3e-5 * rate);
   assert.equal(c1.shape({ rows: growing }).status, "fail");

@@ -268,13 +268,25 @@ const DEFINITIONS: readonly ClaimDefinition[] = [
           ((r.packetsPerSecond as number) * (r.dataOutageSeconds as number))
         );
       const worst = ratios.reduce((a, x) => Math.max(a, Math.abs(x - 1)), 0);
+      // Where the evidence says which probes fell outside the outage (a
+      // router that could not forward the load), the verdict says so.
+      const outside = std.filter((r) =>
+        typeof r["data.lostOutsideOutagePackets"] === "number" &&
+        (r["data.lostOutsideOutagePackets"] as number) > 0
+      ).map((r) => r["data.lostOutsideOutagePackets"] as number);
       return verdict(
         fit.r2 >= 0.99 && ratios.length > 0 && worst <= 0.05,
         `lost / (rate x outage) within ${
           (100 * worst).toFixed(1)
         } % of 1 in ${ratios.length} runs; slope ${
           fit.slope.toFixed(3)
-        } s, R^2 = ${fit.r2.toFixed(4)}`,
+        } s, R^2 = ${fit.r2.toFixed(4)}${
+          outside.length === 0
+            ? ""
+            : `; ${outside.length} of ${std.length} runs also lost probes outside the outage (most ${
+              Math.max(...outside)
+            }: the router could not forward the load while pre-copy ran)`
+        }`,
       );
     },
   },

@@ -137,7 +137,8 @@ export function measuredPlaneSeparationRows(
  * standard migration is an instance of). Downtime is STOP..RESUME, the
  * data outage the run's loss window, lost every probe lost in the run (in
  * pre-copy too: a router that saturates while dirty logging runs loses
- * more than rate x outage, and the claims see it). Runs that did not
+ * more than rate x outage, and the claims see it), and of them those lost
+ * outside the outage (`data.lostOutsideOutagePackets`). Runs that did not
  * complete are no result and are left out.
  *
  * @example
@@ -145,9 +146,9 @@ export function measuredPlaneSeparationRows(
  * import { measuredVmTestbedRows } from "@vnmig/vnmig/reproduce";
  * const rows = measuredVmTestbedRows([{
  *   experiment: "rates", router: "idle", completed: true, packetsPerSecond: 1000, packetSizeBytes: 64,
- *   downtimeSeconds: 0.29, dataOutageSeconds: 0.294, totalMigrationSeconds: 8.5, sentPackets: 13000, lostPackets: 294,
+ *   downtimeSeconds: 0.29, dataOutageSeconds: 0.294, totalMigrationSeconds: 8.5, sentPackets: 13000, lostPackets: 294, lostOutage: 290,
  * }, { experiment: "rates", router: "busy", completed: false, packetsPerSecond: 1000, packetSizeBytes: 64 }]);
- * if (rows.length !== 1 || rows[0].mechanism !== "xen-standard" || rows[0]["data.lostPackets"] !== 294) throw new Error();
+ * if (rows.length !== 1 || rows[0].mechanism !== "xen-standard" || rows[0]["data.lostOutsideOutagePackets"] !== 4) throw new Error();
  * ```
  */
 export function measuredVmTestbedRows(
@@ -166,6 +167,8 @@ export function measuredVmTestbedRows(
     totalMigrationSeconds: num(r, "totalMigrationSeconds"),
     "data.sentPackets": num(r, "sentPackets"),
     "data.lostPackets": num(r, "lostPackets"),
+    "data.lostOutsideOutagePackets": num(r, "lostPackets") -
+      num(r, "lostOutage"),
   }));
 }
 
