@@ -44,11 +44,11 @@ function ratesRows(rows: readonly Row[]): Row[] {
 /** Tidy points of the rates experiment: one measured and one predicted per run. */
 function tidyRates(
   rows: readonly Row[],
-  measured: string,
+  measured: string | ((r: Row) => number | null),
   predicted: string,
 ): Record<string, unknown>[] {
   return ratesRows(rows).flatMap((r) => {
-    const m = num(r[measured]);
+    const m = typeof measured === "string" ? num(r[measured]) : measured(r);
     const p = num(r[predicted]);
     const base = {
       rate: r.packetsPerSecond,
@@ -116,7 +116,8 @@ export function vmDowntimeFigure(rows: readonly Row[]): Promise<Figure> {
 }
 
 /**
- * Lost probes by probe rate (log scale), measured (dots) against the model
+ * Lost probes by probe rate (log scale), measured from the trigger on
+ * (dots) against the model
  * (dashed line, mean per rate), with rate x the measured outage (grey
  * line, mean per rate): the probes the outage alone explains; above it,
  * the router lost probes during pre-copy (saturated while dirty logging
@@ -129,9 +130,14 @@ export function vmDowntimeFigure(rows: readonly Row[]): Promise<Figure> {
  * ```
  */
 export function vmLossFigure(rows: readonly Row[]): Promise<Figure> {
-  const tidy = tidyRates(rows, "lostPackets", "predictedLostPackets").filter((
-    d,
-  ) => (d.value as number) > 0);
+  // From the trigger on, as compared with the model (vmOutcomes).
+  const lost = (r: Row) => {
+    const all = num(r.lostPackets);
+    return all === null ? null : all - (num(r.lostBeforeTrigger) ?? 0);
+  };
+  const tidy = tidyRates(rows, lost, "predictedLostPackets").filter((d) =>
+    (d.value as number) > 0
+  );
   const outage = ratesRows(rows).flatMap((r) => {
     const v = num(r.rateTimesDowntimePackets);
     return v === null || v <= 0 || r.completed !== true ? [] : [{
