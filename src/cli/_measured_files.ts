@@ -72,7 +72,7 @@ export async function loadMeasuredEvidence(): Promise<MeasuredEvidence[]> {
     for (const [router, rows] of groupBy(measuredVmTestbedRows(vm), "router")) {
       out.push({
         source:
-          `VM testbed, QEMU pre-copy of a ${router} router VM (data/vmtestbed/runs.csv)`,
+          `VM testbed, QEMU pre-copy of the ${router} router VM (data/vmtestbed/runs.csv)`,
         rows,
         controls: [],
       });

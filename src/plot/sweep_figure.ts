@@ -336,16 +336,17 @@ export function sweepFigure(
           stroke: color,
           strokeDasharray: "5 4",
         }));
-        // Labelled under the line, from a third of the way along: clear of
-        // the points at its ends, and below a line that rises to the right.
-        const middle = ends[0].x + (ends[1].x - ends[0].x) / 3;
-        marks.push(Plot.text([{ ...ends[0], x: middle, y: r.slope * middle }], {
+        // Labelled above the line, ending 60 % of the way along: the line
+        // rises to the right, so the text to the left of its end stays
+        // clear of it and of the points at the line's ends.
+        const at = ends[0].x + (ends[1].x - ends[0].x) * 0.6;
+        marks.push(Plot.text([{ ...ends[0], x: at, y: r.slope * at }], {
           x: "x",
           y: "y",
           text: "label",
-          textAnchor: "start",
-          dx: 6,
-          dy: 10,
+          textAnchor: "end",
+          dx: -4,
+          dy: -10,
           fill: color,
           fontSize: 10,
           ariaLabel: `reference ${i}`,
