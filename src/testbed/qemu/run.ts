@@ -442,13 +442,20 @@ export async function runVmMigration(
         const src = await source.dumpRam(`${run.dir}/source.ram`, memoryBytes);
         const cmp = compareRamPages(src, dst);
         const contMs = wallClockMs();
-        await destination.qmp.execute("cont");
-        await destination.qmp.execute("announce-self", {
-          initial: 50,
-          max: 550,
-          rounds: 5,
-          step: 100,
-        });
+        // Announce, then start, sent together (QMP answers in order), as
+        // QEMU resumes a migrated guest itself: the announcement waits in
+        // QEMU's queue and goes out as the guest starts. Sent on cont's
+        // reply it went out up to 43 ms after RESUME, the switches sending
+        // the probes to the source until then.
+        await Promise.all([
+          destination.qmp.execute("announce-self", {
+            initial: 50,
+            max: 550,
+            rounds: 5,
+            step: 100,
+          }),
+          destination.qmp.execute("cont"),
+        ]);
         ramCheck = {
           pages: cmp.pages,
           differingPages: cmp.differingPages,
