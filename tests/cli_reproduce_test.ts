@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { parquetReadObjects } from "hyparquet";
-import { EnvironmentError } from "../src/cli/_args.ts";
+import { EnvironmentError } from "../src/_args.ts";
 import {
   defaultFontFile,
   findFontFile,

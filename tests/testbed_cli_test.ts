@@ -218,18 +218,9 @@ Deno.test("the probe tools: --help exits 0; bad flags and numbers exit 2 with us
   }
 });
 
-Deno.test("one command-line parser: every program's flags go through src/cli/_args.ts", async () => {
-  const shared = await import("../src/cli/_args.ts");
-  const testbedPath = await import("../src/testbed/_args.ts");
-  for (const name of ["parseFlags", "parseIntegerFlag", "runProgram"]) {
-    assert.equal(
-      testbedPath[name as keyof typeof testbedPath],
-      shared[name as keyof typeof shared],
-      `src/testbed/_args.ts re-exports ${name}`,
-    );
-  }
+Deno.test("one command-line parser: every program's flags go through src/_args.ts", async () => {
   // No second copy anywhere under src/: the one definition is in
-  // src/cli/_args.ts (found by walking the tree, so a new copy fails here).
+  // src/_args.ts (found by walking the tree, so a new copy fails here).
   const definitions: string[] = [];
   const walk = async (dir: URL) => {
     for await (const entry of Deno.readDir(dir)) {
@@ -242,7 +233,7 @@ Deno.test("one command-line parser: every program's flags go through src/cli/_ar
     }
   };
   await walk(new URL("../src/", import.meta.url));
-  assert.deepEqual(definitions, ["src/cli/_args.ts"]);
+  assert.deepEqual(definitions, ["src/_args.ts"]);
   // The plane-separation CLI, which moved over, keeps the convention.
   const planesep = new URL("../src/cli/planesep.ts", import.meta.url).pathname;
   const help = await run(planesep, ["--help"]);

@@ -12,7 +12,7 @@
 
 import { statfs } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { EnvironmentError, UsageError } from "./_args.ts";
+import { EnvironmentError, UsageError } from "../_args.ts";
 
 /** How the output set is written (replaceable in tests, to inject faults). */
 export interface OutputWriter {

@@ -9,7 +9,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "./_args.ts";
+} from "../_args.ts";
 import {
   codeProblems,
   formatNotebook,

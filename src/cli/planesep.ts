@@ -24,7 +24,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "./_args.ts";
+} from "../_args.ts";
 import { checkHost } from "../testbed/host/command.ts";
 import { cleanRuns, describeResources } from "../testbed/host/mod.ts";
 import {

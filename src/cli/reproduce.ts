@@ -29,7 +29,7 @@ import {
   SIGNAL_EXIT_CODES,
   stringFlag,
   UsageError,
-} from "./_args.ts";
+} from "../_args.ts";
 import { findFontFile } from "../plot/_font.ts";
 import { loadMeasuredEvidence } from "./_measured_files.ts";
 import { type OutputEntry, prepareOutputSet } from "./_output_set.ts";

@@ -45,7 +45,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "./_args.ts";
+} from "../_args.ts";
 import {
   calibrationOf,
   cleanOvsTestbed,

@@ -27,7 +27,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "../testbed/_args.ts";
+} from "../_args.ts";
 import { cleanRuns, describeResources } from "../testbed/host/registry.ts";
 import {
   analyzeVmRun,

@@ -29,7 +29,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "../../cli/_args.ts";
+} from "../../_args.ts";
 import { wallClockMs } from "./clock.ts";
 import { listenUdp } from "./_datagram.ts";
 import { decodeProbe } from "./probe.ts";

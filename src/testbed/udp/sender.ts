@@ -32,7 +32,7 @@ import {
   runProgram,
   stringFlag,
   UsageError,
-} from "../../cli/_args.ts";
+} from "../../_args.ts";
 import { wallClockMs } from "./clock.ts";
 import { listenUdp } from "./_datagram.ts";
 import { encodeProbe, MAX_PACKET_BYTES, MIN_PACKET_BYTES } from "./probe.ts";

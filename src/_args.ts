@@ -12,11 +12,11 @@
 // - progress: a bar redrawn in place on a terminal, periodic plain lines
 //   otherwise (see `stderrProgress` in src/sweep/progress.ts).
 //
-// Every program uses this parser: the CLIs here, the testbed's probe tools
-// (src/testbed/udp/) and, through the re-export in src/testbed/_args.ts,
-// the VM testbed's CLI.
+// Every program uses this parser: the CLIs (src/cli/) and the testbed's
+// probe tools (src/testbed/udp/). It sits at the ground floor, beside
+// _validate.ts, so that both import it downwards.
 
-import { nearestName } from "../_validate.ts";
+import { nearestName } from "./_validate.ts";
 
 /** The exit codes every program uses (documented in each usage text and the README). */
 export const EXIT_CODES: Readonly<{
