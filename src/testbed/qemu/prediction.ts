@@ -113,6 +113,7 @@ import {
   type MigrationOutcome,
   NO_PACKETS,
   type OutcomeMetric,
+  type PacketOutcome,
   type Phase,
   sortPhases,
   type Tolerance,
@@ -400,6 +401,18 @@ function checkParameters(p: VmModelParameters): void {
   });
 }
 
+// The data probes' outcome from a run's sent and lost counts (no more
+// lost than sent; delays are not part of the comparison): shared with the
+// measured rows' outcomes in results.ts.
+export function probeOutcome(sent: number, lost: number): PacketOutcome {
+  return {
+    ...NO_PACKETS,
+    sentPackets: Math.max(sent, lost),
+    deliveredPackets: Math.max(sent, lost) - lost,
+    lostPackets: lost,
+  };
+}
+
 /**
  * Predicts one run from its inputs and the model's parameters (see the
  * module doc). Throws a RangeError naming a bad input or parameter.
@@ -546,12 +559,7 @@ export function predictVmRun(
     downtimeSeconds: downtime,
     dataOutageSeconds: downtime,
     totalMigrationSeconds: total,
-    data: {
-      ...NO_PACKETS,
-      sentPackets: Math.max(sent, lost),
-      deliveredPackets: Math.max(sent, lost) - lost,
-      lostPackets: lost,
-    },
+    data: probeOutcome(sent, lost),
     control: NO_PACKETS,
     timeline: sortPhases(timeline),
     inputs,

@@ -20,6 +20,7 @@ import {
 import {
   calibrateVmModel,
   predictVmRun,
+  probeOutcome,
   VM_ROUNDS_TOLERANCE,
   VM_TESTBED_TOLERANCES,
   type VmCalibration,
@@ -260,12 +261,7 @@ export function vmOutcomes(
     downtimeSeconds: downtime,
     dataOutageSeconds: outage,
     totalMigrationSeconds: total,
-    data: {
-      ...NO_PACKETS,
-      sentPackets: Math.max(sent, lost),
-      deliveredPackets: Math.max(sent, lost) - lost,
-      lostPackets: lost,
-    },
+    data: probeOutcome(sent, lost),
     control: NO_PACKETS,
     timeline: [],
   });
