@@ -8,10 +8,9 @@
  */
 
 import { type Figure, plotFigure } from "../../plot/figure.ts";
-import type { Row } from "./rows.ts";
+import { numberOrNull, type Row } from "./rows.ts";
 
-const num = (v: unknown): number | null =>
-  typeof v === "number" && Number.isFinite(v) ? v : null;
+const num = numberOrNull;
 
 /** Mean of `value` per group of the other fields, sorted by `x` (a line per group). */
 function means(
@@ -66,6 +65,10 @@ function tidyRates(
   });
 }
 
+// The model's mean per rate, a line per router and probe size.
+const modelMeansByRate = (tidy: readonly Record<string, unknown>[]) =>
+  means(tidy.filter((d) => d.source === "model"), "rate", ["router", "size"]);
+
 /**
  * Downtime (STOP..RESUME) by probe rate, measured (dots, one per run)
  * against the model (dashed line, the mean of its predictions per rate),
@@ -98,10 +101,7 @@ export function vmDowntimeFigure(rows: readonly Row[]): Promise<Figure> {
         stroke: "size",
       }),
       Plot.line(
-        means(tidy.filter((d) => d.source === "model"), "rate", [
-          "router",
-          "size",
-        ]),
+        modelMeansByRate(tidy),
         {
           x: "rate",
           y: "value",
@@ -176,10 +176,7 @@ export function vmLossFigure(rows: readonly Row[]): Promise<Figure> {
         stroke: "#1f77b4",
       }),
       Plot.line(
-        means(tidy.filter((d) => d.source === "model"), "rate", [
-          "router",
-          "size",
-        ]),
+        modelMeansByRate(tidy),
         {
           x: "rate",
           y: "value",

@@ -128,7 +128,7 @@ import {
   uniformWrites,
 } from "../../precopy/mod.ts";
 import { vmExperimentPlan } from "./experiments.ts";
-import type { Row } from "./rows.ts";
+import { numberOrNull, type Row } from "./rows.ts";
 import { QEMU_PRECOPY_MECHANISM } from "./scenario.ts";
 
 /** Wire bytes of a zero page under QEMU 7.2 (an 8-byte header and one byte). */
@@ -742,8 +742,7 @@ function median(values: readonly number[]): number | null {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const num = (v: unknown): number | null =>
-  typeof v === "number" && Number.isFinite(v) ? v : null;
+const num = numberOrNull;
 
 /**
  * Calibrates the parameters on the calibration runs among `runs` (only

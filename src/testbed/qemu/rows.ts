@@ -16,6 +16,11 @@ import type { PlannedVmRun } from "./experiments.ts";
 export type Cell = string | number | boolean | null;
 /** A row: column name to cell. */
 export type Row = Record<string, Cell>;
+
+// A cell as a finite number, or null (empty, text, or not finite): what
+// the prediction and the figures read from a merged row.
+export const numberOrNull = (v: unknown): number | null =>
+  typeof v === "number" && Number.isFinite(v) ? v : null;
 /** A column's type in the schema. */
 export type ColumnType = "text" | "number" | "boolean";
 
