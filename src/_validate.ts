@@ -6,6 +6,26 @@ function show(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
+/**
+ * Throws unless `value` is a number in (0, max]: Infinity passes when
+ * `max` is Infinity (a rate or capacity with no limit). `note` says why
+ * the bound is there, or what Infinity means.
+ */
+export function assertPositiveOrInfinity(
+  name: string,
+  value: number,
+  max = Infinity,
+  note = "",
+): void {
+  if (typeof value !== "number" || !(value > 0) || value > max) {
+    throw new RangeError(
+      `${name} must be a number in (0, ${max === Infinity ? "+inf" : max}]${
+        note === "" ? "" : ` (${note})`
+      }; got ${String(value)}`,
+    );
+  }
+}
+
 /** Throws unless `value` is a finite number. */
 export function assertFinite(name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {

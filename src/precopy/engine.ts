@@ -50,6 +50,7 @@ import {
   assertKnownKeys,
   assertOneOf,
   assertPositive,
+  assertPositiveOrInfinity,
 } from "../_validate.ts";
 import { decimalRate } from "./_ledger.ts";
 import { Run } from "./_run.ts";
@@ -192,11 +193,7 @@ function resolvePolicy(policy: PrecopyOptions["policy"]): StopPolicy {
 
 function positiveOrInfinity(name: string, v: number | undefined): number {
   if (v === undefined) return Infinity;
-  if (typeof v !== "number" || !(v > 0)) {
-    throw new RangeError(
-      `${name} must be a number in (0, +inf]; got ${String(v)}`,
-    );
-  }
+  assertPositiveOrInfinity(name, v);
   return v;
 }
 

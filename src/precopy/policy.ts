@@ -59,6 +59,7 @@ import {
   assertKnownKeys,
   assertOneOf,
   assertPositive,
+  assertPositiveOrInfinity,
 } from "../_validate.ts";
 import type { Accounting } from "./dirty.ts";
 
@@ -311,15 +312,9 @@ function assertFlagOrObject(name: string, value: unknown): void {
   }
 }
 
-function assertPositiveOrInfinity(name: string, value: number): void {
-  if (typeof value !== "number" || !(value > 0) || Number.isNaN(value)) {
-    throw new RangeError(
-      `${name} must be a number in (0, +inf] (Infinity: none); got ${
-        String(value)
-      }`,
-    );
-  }
-}
+// A rate or time-out where Infinity means none.
+const assertRateOrNone = (name: string, value: number) =>
+  assertPositiveOrInfinity(name, value, Infinity, "Infinity: none");
 
 /**
  * Checks a policy value: every field present and in range, no unknown key.
@@ -424,7 +419,7 @@ export function checkPolicy(policy: StopPolicy): StopPolicy {
       l.startMbitPerSecond,
     );
   }
-  assertPositiveOrInfinity(
+  assertRateOrNone(
     "policy.maxBandwidthBytesPerSecond",
     policy.maxBandwidthBytesPerSecond,
   );
@@ -460,7 +455,7 @@ export function checkPolicy(policy: StopPolicy): StopPolicy {
     );
     assertAtLeast("policy.autoConverge.periodSeconds", a.periodSeconds, 0);
   }
-  assertPositiveOrInfinity("policy.timeoutSeconds", policy.timeoutSeconds);
+  assertRateOrNone("policy.timeoutSeconds", policy.timeoutSeconds);
   // A deep-frozen copy: what was checked cannot change afterwards, so it
   // need not be checked again.
   const checked: StopPolicy = Object.freeze({
@@ -643,7 +638,7 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
   assertPositive("qemu options.downtimeLimitSeconds", downtimeLimit);
   const maxBandwidth = options.maxBandwidthBytesPerSecond ??
     QEMU_MAX_BANDWIDTH_BYTES_PER_SECOND;
-  assertPositiveOrInfinity(
+  assertRateOrNone(
     "qemu options.maxBandwidthBytesPerSecond",
     maxBandwidth,
   );
@@ -654,7 +649,7 @@ export function qemu(options: QemuOptions = {}): StopPolicy {
     );
   }
   const qemuTimeout = options.timeoutSeconds ?? Infinity;
-  assertPositiveOrInfinity("qemu options.timeoutSeconds", qemuTimeout);
+  assertRateOrNone("qemu options.timeoutSeconds", qemuTimeout);
   const roundEnd: RoundEnd = options.checkIntervalSeconds === undefined
     ? { kind: "below-threshold" }
     : {
@@ -710,12 +705,12 @@ export function simgrid(options: SimgridOptions = {}): StopPolicy {
   const maxDowntime = options.maxDowntimeSeconds ?? 0.03;
   assertPositive("simgrid options.maxDowntimeSeconds", maxDowntime);
   const speed = options.migrationSpeedBytesPerSecond ?? Infinity;
-  assertPositiveOrInfinity(
+  assertRateOrNone(
     "simgrid options.migrationSpeedBytesPerSecond",
     speed,
   );
   const timeout = options.timeoutSeconds ?? 1e7;
-  assertPositiveOrInfinity("simgrid options.timeoutSeconds", timeout);
+  assertRateOrNone("simgrid options.timeoutSeconds", timeout);
   return checkPolicy(Object.freeze({
     name: "simgrid",
     conditions: Object.freeze([{

@@ -46,6 +46,7 @@ import {
   assertFinite,
   assertKnownKeys,
   assertOneOf,
+  assertPositiveOrInfinity,
 } from "../_validate.ts";
 
 /** What an element does with a packet that reaches it. */
@@ -176,16 +177,6 @@ export function pathElement(options: PathElementOptions = {}): PathElement {
   return element;
 }
 
-function assertRate(name: string, value: number): void {
-  if (value !== Infinity) {
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-      throw new RangeError(
-        `${name} must be a number in (0, +inf]; got ${String(value)}`,
-      );
-    }
-  }
-}
-
 /** Checks an element (also one built by hand); `index` names it in errors. */
 export function checkElement(element: PathElement, index: number): void {
   const at = `path[${index}]`;
@@ -193,8 +184,11 @@ export function checkElement(element: PathElement, index: number): void {
   assertOneOf(`${at}.initialState`, element.initialState, ELEMENT_STATES);
   assertCapacity(`${at}.bufferCapacityPackets`, element.bufferCapacityPackets);
   assertCapacity(`${at}.bufferCapacityBytes`, element.bufferCapacityBytes);
-  assertRate(`${at}.linkBitsPerSecond`, element.linkBitsPerSecond ?? Infinity);
-  assertRate(
+  assertPositiveOrInfinity(
+    `${at}.linkBitsPerSecond`,
+    element.linkBitsPerSecond ?? Infinity,
+  );
+  assertPositiveOrInfinity(
     `${at}.forwardingPacketsPerSecond`,
     element.forwardingPacketsPerSecond ?? Infinity,
   );
@@ -233,7 +227,7 @@ export function checkElement(element: PathElement, index: number): void {
       assertCapacity(`${c}.bufferCapacityBytes`, change.bufferCapacityBytes);
     }
     if (change.forwardingPacketsPerSecond !== undefined) {
-      assertRate(
+      assertPositiveOrInfinity(
         `${c}.forwardingPacketsPerSecond`,
         change.forwardingPacketsPerSecond,
       );

@@ -41,6 +41,7 @@ import {
   assertInteger,
   assertKnownKeys,
   assertPositive,
+  assertPositiveOrInfinity,
 } from "../_validate.ts";
 import {
   type Mechanism,
@@ -404,33 +405,19 @@ interface VmCapacity {
 }
 
 // A forwarding capacity: a positive number or Infinity (no limit).
-function assertForwardingRate(name: string, value: number, max: number) {
-  if (
-    typeof value !== "number" || Number.isNaN(value) || value <= 0 ||
-    value > max
-  ) {
-    throw new RangeError(
-      `${name} must be a number in (0, ${
-        max === Infinity ? "+inf" : `${max}`
-      }]${
-        max === Infinity ? "" : " (at most vmForwardingPacketsPerSecond)"
-      }; got ${String(value)}`,
-    );
-  }
-}
-
 function vmCapacity(
   options: XenStandardOptions,
   profile: XenTestbedProfile,
 ): VmCapacity {
   const normal = options.vmForwardingPacketsPerSecond ?? Infinity;
-  assertForwardingRate("vmForwardingPacketsPerSecond", normal, Infinity);
+  assertPositiveOrInfinity("vmForwardingPacketsPerSecond", normal);
   const dirtyLogging = options.vmDirtyLoggingForwardingPacketsPerSecond ??
     normal;
-  assertForwardingRate(
+  assertPositiveOrInfinity(
     "vmDirtyLoggingForwardingPacketsPerSecond",
     dirtyLogging,
     normal,
+    normal === Infinity ? "" : "at most vmForwardingPacketsPerSecond",
   );
   const queuePackets = options.vmQueueCapacityPackets ??
     profile.rxRingPackets;
